@@ -1,0 +1,65 @@
+package dev.livery.loadbalancer;
+
+import java.time.Duration;
+
+/**
+ * Settings of outlier ejection: when an endpoint is ejected and for how long.
+ *
+ * @param enabled whether failing endpoints are ejected at all
+ * @param consecutiveFailures failures in a row that eject an endpoint (at least 1)
+ * @param ejectionTime base ejection time; the n-th ejection in a row lasts n times this
+ * @param maxEjectionTime cap on the length of one ejection (at least {@code ejectionTime})
+ * @param maxEjectionPercent at most this share (0-100) of a pool's endpoints ejected at once; one endpoint is
+ * always ejectable
+ * @since 0.1.0
+ */
+public record OutlierDetection(boolean enabled, int consecutiveFailures, Duration ejectionTime,
+		Duration maxEjectionTime, int maxEjectionPercent) {
+
+	/**
+	 * Defaults: 5 consecutive failures, 30 s base, 300 s cap, 50 % ejectable.
+	 */
+	public static final OutlierDetection DEFAULTS = new OutlierDetection(true, 5, Duration.ofSeconds(30),
+			Duration.ofSeconds(300), 50);
+
+	/**
+	 * Validate the settings.
+	 * @throws IllegalArgumentException naming the first invalid setting
+	 */
+	public OutlierDetection {
+		if (consecutiveFailures < 1) {
+			throw new IllegalArgumentException("consecutiveFailures must be at least 1 but was " + consecutiveFailures);
+		}
+		if (ejectionTime == null || ejectionTime.isNegative() || ejectionTime.isZero()) {
+			throw new IllegalArgumentException("ejectionTime must be positive but was " + ejectionTime);
+		}
+		if (maxEjectionTime == null || maxEjectionTime.compareTo(ejectionTime) < 0) {
+			throw new IllegalArgumentException(
+					"maxEjectionTime must be at least ejectionTime (" + ejectionTime + ") but was " + maxEjectionTime);
+		}
+		if (maxEjectionPercent < 0 || maxEjectionPercent > 100) {
+			throw new IllegalArgumentException("maxEjectionPercent must be between 0 and 100 but was " + maxEjectionPercent);
+		}
+	}
+
+	/**
+	 * Return how long the n-th ejection in a row lasts: {@code min(n × ejectionTime, maxEjectionTime)}.
+	 * @param n the number of the ejection in the current run, from 1
+	 * @return the ejection's length in nanoseconds
+	 */
+	long ejectionNanos(int n) {
+		long base = this.ejectionTime.toNanos();
+		long max = this.maxEjectionTime.toNanos();
+		return (n > max / base) ? max : Math.min(max, base * n);
+	}
+
+	/**
+	 * Return how many of {@code total} endpoints may be ejected at once.
+	 * @param total the number of endpoints in the pool
+	 * @return the budget, at least 1
+	 */
+	int ejectionBudget(int total) {
+		return Math.max(1, (int) ((long) total * this.maxEjectionPercent / 100));
+	}
+
+}
