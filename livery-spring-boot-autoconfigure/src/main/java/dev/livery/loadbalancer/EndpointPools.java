@@ -57,12 +57,19 @@ public final class EndpointPools<T> {
 	 */
 	public EndpointPool<T> ensure(String serviceId, PickPolicy policy, OutlierDetection outlier,
 			Collection<? extends T> initialMembers) {
-		return this.pools.computeIfAbsent(serviceId, (id) -> {
-			EndpointPool<T> pool = new EndpointPool<>(id, policy, outlier, this.keyFunction, this.ticker,
-					this.listener);
-			pool.update(initialMembers);
-			return pool;
-		});
+		EndpointPool<T> existing = this.pools.get(serviceId);
+		if (existing != null) {
+			return existing;
+		}
+		EndpointPool<T> created = new EndpointPool<>(serviceId, policy, outlier, this.keyFunction, this.ticker,
+				this.listener);
+		created.update(initialMembers);
+		existing = this.pools.putIfAbsent(serviceId, created);
+		if (existing != null) {
+			return existing;
+		}
+		this.listener.onPoolCreated(created);
+		return created;
 	}
 
 	/**

@@ -15,6 +15,13 @@ public interface PoolListener {
 	};
 
 	/**
+	 * A registry created a pool.
+	 * @param pool the new pool
+	 */
+	default void onPoolCreated(EndpointPool<?> pool) {
+	}
+
+	/**
 	 * An endpoint was ejected, after consecutive failures or a failed probe.
 	 * @param pool the pool
 	 * @param endpoint the ejected endpoint

@@ -1,0 +1,31 @@
+package dev.livery.autoconfigure.loadbalancer;
+
+import dev.livery.loadbalancer.EndpointPools;
+import dev.livery.loadbalancer.actuate.BalancerEndpoint;
+
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * {@link AutoConfiguration Auto-configuration} of the {@link BalancerEndpoint balancer} actuator endpoint.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration(after = LiveryLoadBalancerAutoConfiguration.class)
+@ConditionalOnClass(Endpoint.class)
+@ConditionalOnBean(EndpointPools.class)
+@ConditionalOnAvailableEndpoint(BalancerEndpoint.class)
+public final class BalancerEndpointAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	BalancerEndpoint balancerEndpoint(EndpointPools<?> pools) {
+		return new BalancerEndpoint(pools);
+	}
+
+}

@@ -1,0 +1,40 @@
+package dev.livery.autoconfigure.loadbalancer;
+
+import dev.livery.autoconfigure.loadbalancer.LiveryLoadBalancerProperties.Settings;
+import dev.livery.loadbalancer.EndpointPools;
+import dev.livery.loadbalancer.Ticker;
+import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.core.env.Environment;
+
+/**
+ * Per-client configuration, registered for every client as Spring Cloud LoadBalancer's default configuration: one
+ * {@link LiveryLoadBalancer} in each client's child context, unless the client brings a balancer of its own or
+ * livery is disabled for it. Deliberately not a {@code @Configuration}, so that it is never component-scanned into
+ * the application context.
+ *
+ * @since 0.1.0
+ */
+public class LiveryLoadBalancerClientConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(ReactorServiceInstanceLoadBalancer.class)
+	@Conditional(OnLiveryBalancedClientCondition.class)
+	LiveryLoadBalancer liveryLoadBalancer(Environment environment,
+			ObjectProvider<ServiceInstanceListSupplier> suppliers, LiveryLoadBalancerProperties properties,
+			EndpointPools<ServiceInstance> pools, Ticker ticker) {
+		String serviceId = LoadBalancerClientFactory.getName(environment);
+		Settings settings = properties.settingsFor(serviceId);
+		return new LiveryLoadBalancer(serviceId, suppliers, pools, settings.policy(), settings.outlier(),
+				settings.failureStatusCodes(), settings.refreshInterval(), ticker);
+	}
+
+}

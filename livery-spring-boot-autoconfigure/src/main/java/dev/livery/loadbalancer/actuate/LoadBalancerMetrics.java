@@ -1,0 +1,120 @@
+package dev.livery.loadbalancer.actuate;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.livery.loadbalancer.Endpoint;
+import dev.livery.loadbalancer.EndpointPool;
+import dev.livery.loadbalancer.EndpointPools;
+import dev.livery.loadbalancer.EndpointState;
+import dev.livery.loadbalancer.PoolListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * Micrometer metrics of livery's client load balancer, each tagged with {@code service}: gauges
+ * {@code livery.loadbalancer.endpoints} (tagged {@code state}) and {@code livery.loadbalancer.in.flight}, counters
+ * {@code livery.loadbalancer.ejections} and {@code livery.loadbalancer.probes} (tagged {@code outcome}).
+ *
+ * @since 0.1.0
+ */
+public class LoadBalancerMetrics implements MeterBinder, PoolListener {
+
+	private final EndpointPools<?> pools;
+
+	private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+
+	/**
+	 * Create the metrics of the given pools.
+	 * @param pools the pools
+	 */
+	public LoadBalancerMetrics(EndpointPools<?> pools) {
+		this.pools = pools;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		this.registries.add(registry);
+		for (String serviceId : this.pools.pools().keySet()) {
+			register(registry, serviceId);
+		}
+	}
+
+	@Override
+	public void onPoolCreated(EndpointPool<?> pool) {
+		for (MeterRegistry registry : this.registries) {
+			register(registry, pool.serviceId());
+		}
+	}
+
+	@Override
+	public void onEjection(EndpointPool<?> pool, Endpoint<?> endpoint) {
+		for (MeterRegistry registry : this.registries) {
+			ejections(registry, pool.serviceId()).increment();
+		}
+	}
+
+	@Override
+	public void onProbe(EndpointPool<?> pool, Endpoint<?> endpoint, boolean success) {
+		for (MeterRegistry registry : this.registries) {
+			probes(registry, pool.serviceId(), success).increment();
+		}
+	}
+
+	private void register(MeterRegistry registry, String serviceId) {
+		for (EndpointState state : EndpointState.values()) {
+			Gauge.builder("livery.loadbalancer.endpoints", () -> count(serviceId, state))
+				.description("Endpoints of the service in the given state")
+				.tag("service", serviceId)
+				.tag("state", state.name().toLowerCase(Locale.ROOT))
+				.strongReference(true)
+				.register(registry);
+		}
+		Gauge.builder("livery.loadbalancer.in.flight", () -> inFlight(serviceId))
+			.description("Requests to the service picked and not yet completed, failed or cancelled")
+			.tag("service", serviceId)
+			.strongReference(true)
+			.register(registry);
+		ejections(registry, serviceId);
+		probes(registry, serviceId, true);
+		probes(registry, serviceId, false);
+	}
+
+	private int count(String serviceId, EndpointState state) {
+		EndpointPool<?> pool = this.pools.get(serviceId);
+		if (pool == null) {
+			return 0;
+		}
+		int count = 0;
+		for (Endpoint<?> endpoint : pool.endpoints()) {
+			if (endpoint.state() == state) {
+				count++;
+			}
+		}
+		return count;
+	}
+
+	private int inFlight(String serviceId) {
+		EndpointPool<?> pool = this.pools.get(serviceId);
+		return (pool != null) ? pool.inFlight() : 0;
+	}
+
+	private static Counter ejections(MeterRegistry registry, String serviceId) {
+		return Counter.builder("livery.loadbalancer.ejections")
+			.description("Ejections of the service's endpoints, after consecutive failures or a failed probe")
+			.tag("service", serviceId)
+			.register(registry);
+	}
+
+	private static Counter probes(MeterRegistry registry, String serviceId, boolean success) {
+		return Counter.builder("livery.loadbalancer.probes")
+			.description("Probes of ejected endpoints of the service that answered")
+			.tag("service", serviceId)
+			.tag("outcome", success ? "success" : "failure")
+			.register(registry);
+	}
+
+}

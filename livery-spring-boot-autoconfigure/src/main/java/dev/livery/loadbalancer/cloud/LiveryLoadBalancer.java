@@ -1,0 +1,208 @@
+package dev.livery.loadbalancer.cloud;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.livery.loadbalancer.Endpoint;
+import dev.livery.loadbalancer.EndpointPool;
+import dev.livery.loadbalancer.EndpointPools;
+import dev.livery.loadbalancer.LeaseFactory;
+import dev.livery.loadbalancer.OutlierDetection;
+import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.Ticker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.loadbalancer.DefaultRequestContext;
+import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.client.loadbalancer.Response;
+import org.springframework.cloud.client.loadbalancer.RetryableRequestContext;
+import org.springframework.cloud.loadbalancer.core.NoopServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+
+/**
+ * A Spring Cloud {@link ReactorServiceInstanceLoadBalancer} that picks from a livery {@link EndpointPool}: power of
+ * two choices on requests in flight (or round robin), outlier ejection and a single probe per expired ejection.
+ *
+ * <p>Membership comes from the service's {@link ServiceInstanceListSupplier} (simple properties, Eureka, Consul,
+ * Kubernetes, ZooKeeper, ...): the first request waits for it, later ones never do; every {@code refreshInterval}
+ * one request triggers a background refresh, and the state of instances that stay survives it. A retry avoids the
+ * instance of the previous attempt while another is eligible.
+ *
+ * @since 0.1.0
+ */
+public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer {
+
+	/*
+	 * Implementation note: a choose() on a seeded pool costs a clock read, a pick and two small objects (the
+	 * ChooseMono and its subscription) besides the lease, which doubles as the Response and the ServiceInstance.
+	 * Spring Cloud's round robin goes through the supplier's publishers on every request instead. Requests are
+	 * tracked (hold an in-flight slot, may probe) only when they come from a client that reports completion, which
+	 * Spring Cloud's exchange filters and blocking client do and a bare choose(serviceId) does not: a lease nobody
+	 * finishes would hold its slot, or its probe, forever.
+	 */
+
+	private static final Log logger = LogFactory.getLog(LiveryLoadBalancer.class);
+
+	private final String serviceId;
+
+	private final ObjectProvider<ServiceInstanceListSupplier> suppliers;
+
+	private final EndpointPools<ServiceInstance> pools;
+
+	private final PickPolicy policy;
+
+	private final OutlierDetection outlier;
+
+	private final long refreshNanos;
+
+	private final Ticker ticker;
+
+	private final LeaseFactory<ServiceInstance, InstanceLease> leases;
+
+	private final AtomicBoolean refreshing = new AtomicBoolean();
+
+	private volatile @Nullable EndpointPool<ServiceInstance> pool;
+
+	private volatile @Nullable List<ServiceInstance> members;
+
+	private volatile long refreshAt;
+
+	/**
+	 * Create a balancer for one service.
+	 * @param serviceId the service
+	 * @param suppliers the service's instance-list supplier
+	 * @param pools the registry holding the service's pool
+	 * @param policy how to choose
+	 * @param outlier when to eject
+	 * @param failureStatusCodes the statuses that count as failures
+	 * @param refreshInterval how often to ask the supplier for the current members
+	 * @param ticker the time source
+	 */
+	public LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
+			EndpointPools<ServiceInstance> pools, PickPolicy policy, OutlierDetection outlier,
+			FailureStatusCodes failureStatusCodes, Duration refreshInterval, Ticker ticker) {
+		this.serviceId = serviceId;
+		this.suppliers = suppliers;
+		this.pools = pools;
+		this.policy = policy;
+		this.outlier = outlier;
+		this.refreshNanos = refreshInterval.toNanos();
+		this.ticker = ticker;
+		this.leases = (endpoint, probeToken, tracked) -> new InstanceLease(endpoint, probeToken, tracked,
+				failureStatusCodes);
+	}
+
+	/**
+	 * Return the identity of an instance, {@code host:port}.
+	 * @param instance the instance
+	 * @return its key
+	 */
+	public static String key(ServiceInstance instance) {
+		String host = instance.getHost();
+		return ((host.indexOf(':') >= 0) ? "[" + host + "]" : host) + ":" + instance.getPort();
+	}
+
+	/**
+	 * Return the service this balancer serves.
+	 * @return the service id
+	 */
+	public String getServiceId() {
+		return this.serviceId;
+	}
+
+	/**
+	 * Return how this balancer chooses.
+	 * @return the policy
+	 */
+	public PickPolicy getPolicy() {
+		return this.policy;
+	}
+
+	@Override
+	@SuppressWarnings("rawtypes")
+	public Mono<Response<ServiceInstance>> choose(Request request) {
+		EndpointPool<ServiceInstance> current = this.pool;
+		if (current == null || current.isRetired()) {
+			return seedThenChoose(request);
+		}
+		refreshIfDue();
+		return new ChooseMono(this, request);
+	}
+
+	@Nullable InstanceLease pick(Request<?> request) {
+		EndpointPool<ServiceInstance> current = this.pool;
+		if (current == null) {
+			return null;
+		}
+		return current.pick(this.leases, previousEndpoint(request, current), isTracked(request));
+	}
+
+	private static boolean isTracked(Request<?> request) {
+		return request.getContext() instanceof DefaultRequestContext context && context.getClientRequest() != null;
+	}
+
+	private static @Nullable Endpoint<ServiceInstance> previousEndpoint(Request<?> request,
+			EndpointPool<ServiceInstance> pool) {
+		if (request.getContext() instanceof RetryableRequestContext context) {
+			ServiceInstance previous = context.getPreviousServiceInstance();
+			if (previous instanceof InstanceLease lease) {
+				return lease.endpoint();
+			}
+			if (previous != null) {
+				return pool.endpoint(key(previous));
+			}
+		}
+		return null;
+	}
+
+	private Mono<Response<ServiceInstance>> seedThenChoose(Request<?> request) {
+		return supplier().get()
+			.next()
+			.doOnNext(this::install)
+			.onErrorResume((ex) -> {
+				logger.warn("Could not list the instances of service '" + this.serviceId + "'", ex);
+				return Mono.empty();
+			})
+			.then(Mono.defer(() -> new ChooseMono(this, request)));
+	}
+
+	private void refreshIfDue() {
+		long now = this.ticker.read();
+		if (now - this.refreshAt < 0 || !this.refreshing.compareAndSet(false, true)) {
+			return;
+		}
+		supplier().get().next().subscribe(this::install, (ex) -> {
+			logger.debug("Could not refresh the instances of service '" + this.serviceId + "'", ex);
+			this.refreshAt = this.ticker.read() + this.refreshNanos;
+			this.refreshing.set(false);
+		}, () -> this.refreshing.set(false));
+	}
+
+	private void install(List<ServiceInstance> instances) {
+		EndpointPool<ServiceInstance> current = this.pools.ensure(this.serviceId, this.policy, this.outlier,
+				instances);
+		if (this.pool != current || this.members != instances) {
+			current.update(instances);
+			this.members = instances;
+			this.pool = current;
+		}
+		this.refreshAt = this.ticker.read() + this.refreshNanos;
+	}
+
+	private ServiceInstanceListSupplier supplier() {
+		return this.suppliers.getIfAvailable(NoopServiceInstanceListSupplier::new);
+	}
+
+	@Override
+	public String toString() {
+		return "LiveryLoadBalancer[" + this.serviceId + ", " + this.policy + "]";
+	}
+
+}
