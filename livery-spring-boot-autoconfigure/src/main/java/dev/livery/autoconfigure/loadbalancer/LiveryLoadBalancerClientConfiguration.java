@@ -8,7 +8,7 @@ import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cloud.client.ServiceInstance;
-import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.cloud.loadbalancer.core.ReactorLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.annotation.Bean;
@@ -25,8 +25,10 @@ import org.springframework.core.env.Environment;
  */
 public class LiveryLoadBalancerClientConfiguration {
 
+	// Any ReactorLoadBalancer counts: a user's bean declared as ReactorLoadBalancer<ServiceInstance> is a
+	// ReactorServiceInstanceLoadBalancer at run time, and two of those make Spring Cloud answer a silent 503.
 	@Bean
-	@ConditionalOnMissingBean(ReactorServiceInstanceLoadBalancer.class)
+	@ConditionalOnMissingBean(ReactorLoadBalancer.class)
 	@Conditional(OnLiveryBalancedClientCondition.class)
 	LiveryLoadBalancer liveryLoadBalancer(Environment environment,
 			ObjectProvider<ServiceInstanceListSupplier> suppliers, LiveryLoadBalancerProperties properties,

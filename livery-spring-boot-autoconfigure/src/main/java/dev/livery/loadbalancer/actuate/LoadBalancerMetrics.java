@@ -2,6 +2,9 @@ package dev.livery.loadbalancer.actuate;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.livery.loadbalancer.Endpoint;
@@ -26,6 +29,9 @@ public class LoadBalancerMetrics implements MeterBinder, PoolListener {
 	private final EndpointPools<?> pools;
 
 	private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+
+	/** Services whose meters each registry has; MeterRegistry keeps identity equality. */
+	private final Map<MeterRegistry, Set<String>> registered = new ConcurrentHashMap<>();
 
 	/**
 	 * Create the metrics of the given pools.
@@ -65,6 +71,10 @@ public class LoadBalancerMetrics implements MeterBinder, PoolListener {
 	}
 
 	private void register(MeterRegistry registry, String serviceId) {
+		// A pool forgotten and seeded again keeps its meters, which read the registry's current pool.
+		if (!this.registered.computeIfAbsent(registry, (key) -> ConcurrentHashMap.newKeySet()).add(serviceId)) {
+			return;
+		}
 		for (EndpointState state : EndpointState.values()) {
 			Gauge.builder("livery.loadbalancer.endpoints", () -> count(serviceId, state))
 				.description("Endpoints of the service in the given state")
