@@ -38,7 +38,6 @@ final class DemoBackend {
 				IsolatedNettyResources.class)
 			.run("--server.port=0", "--server.address=127.0.0.1", "--sample.instance-name=" + name,
 					"--spring.application.name=" + name, "--spring.main.banner-mode=off",
-					"--logging.level.root=WARN", "--logging.level.org.springframework.cloud.loadbalancer=ERROR",
 					"--spring.lifecycle.timeout-per-shutdown-phase=5s");
 		return new DemoBackend(name, context);
 	}

@@ -15,6 +15,7 @@ import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.demo.DemoEvents.Kind;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -81,6 +82,9 @@ public final class LiveryDemo {
 	 * @return what the run saw
 	 */
 	DemoReport run() {
+		// Several applications start at once in this JVM; Spring Boot's logging system would re-initialise Logback
+		// under the others' feet. logback.xml configures it once.
+		System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
 		try {
 			start();
 			tell(story());
