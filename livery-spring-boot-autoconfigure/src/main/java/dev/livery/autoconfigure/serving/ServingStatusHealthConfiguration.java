@@ -1,0 +1,28 @@
+package dev.livery.autoconfigure.serving;
+
+import dev.livery.serving.ServingStatusHealthIndicator;
+import dev.livery.serving.ServingStatusStore;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Health contributor {@code servingStatus} (bean {@code servingStatusHealthIndicator}; Spring Boot strips the
+ * suffix), switched off with {@code management.health.servingstatus.enabled=false}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnEnabledHealthIndicator("servingstatus")
+class ServingStatusHealthConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(name = "servingStatusHealthIndicator")
+	ServingStatusHealthIndicator servingStatusHealthIndicator(ServingStatusStore store) {
+		return new ServingStatusHealthIndicator(store);
+	}
+
+}
