@@ -15,13 +15,19 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(name = { "org.springframework.boot.actuate.endpoint.web.annotation.WebEndpoint",
 		"org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint" })
-@ConditionalOnAvailableEndpoint(ServingStatusEndpoint.class)
 class ServingStatusEndpointConfiguration {
 
-	@Bean
-	@ConditionalOnMissingBean
-	ServingStatusEndpoint servingStatusEndpoint(ServingStatusStore store) {
-		return new ServingStatusEndpoint(store);
+	// Nested so that its condition, a class of spring-boot-actuator-autoconfigure, is read only once present.
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnAvailableEndpoint(ServingStatusEndpoint.class)
+	static class EndpointConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ServingStatusEndpoint servingStatusEndpoint(ServingStatusStore store) {
+			return new ServingStatusEndpoint(store);
+		}
+
 	}
 
 }

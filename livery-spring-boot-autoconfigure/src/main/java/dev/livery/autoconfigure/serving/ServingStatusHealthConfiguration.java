@@ -16,13 +16,19 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(HealthIndicator.class)
-@ConditionalOnEnabledHealthIndicator("servingstatus")
 class ServingStatusHealthConfiguration {
 
-	@Bean
-	@ConditionalOnMissingBean(name = "servingStatusHealthIndicator")
-	ServingStatusHealthIndicator servingStatusHealthIndicator(ServingStatusStore store) {
-		return new ServingStatusHealthIndicator(store);
+	// Nested so that its condition, a class of spring-boot-health, is read only once that module is present.
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnEnabledHealthIndicator("servingstatus")
+	static class HealthIndicatorConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "servingStatusHealthIndicator")
+		ServingStatusHealthIndicator servingStatusHealthIndicator(ServingStatusStore store) {
+			return new ServingStatusHealthIndicator(store);
+		}
+
 	}
 
 }
