@@ -161,6 +161,14 @@ class ServingStatusWebIntegrationTests {
 			.isOk()
 			.expectBody()
 			.json("{\"service\":\"billing\",\"status\":\"NOT_SERVING\"}", true);
+		this.store.set("grpc.health.v1.Health", ServingStatus.UNKNOWN);
+		this.client.get()
+			.uri("/actuator/servingstatus/grpc.health.v1.Health")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.json("{\"service\":\"grpc.health.v1.Health\",\"status\":\"UNKNOWN\"}", true);
 		this.client.get()
 			.uri("/actuator/servingstatus/never-set")
 			.exchange()
