@@ -220,6 +220,61 @@ class ServingStatusStoreTests {
 	}
 
 	@Test
+	@Timeout(30)
+	void terminalStateRacingSettersLeavesEverythingNotServingAndEveryWatcherDrained() throws Exception {
+		int threads = 3;
+		String[] services = { "", "a", "b", "c" };
+		List<Recorder> watchers = new ArrayList<>();
+		for (String service : services) {
+			Recorder recorder = new Recorder();
+			this.store.watch(service).subscribe(recorder);
+			watchers.add(recorder);
+		}
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			CountDownLatch start = new CountDownLatch(1);
+			CountDownLatch running = new CountDownLatch(threads);
+			List<Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				futures.add(executor.submit(() -> {
+					start.await();
+					ThreadLocalRandom random = ThreadLocalRandom.current();
+					for (int i = 0; i < 2_000; i++) {
+						if (i == 100) {
+							running.countDown();
+						}
+						this.store.set(services[random.nextInt(services.length)],
+								(random.nextBoolean()) ? ServingStatus.SERVING : ServingStatus.UNKNOWN);
+					}
+					return null;
+				}));
+			}
+			start.countDown();
+			running.await(10, TimeUnit.SECONDS);
+			this.store.enterTerminalState();
+			for (Future<?> future : futures) {
+				future.get(20, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+		assertThat(this.store.all()).isNotEmpty().allSatisfy((service, status) -> assertThat(status)
+			.as("status of '%s'", service)
+			.isEqualTo(ServingStatus.NOT_SERVING));
+		for (int i = 0; i < services.length; i++) {
+			Recorder recorder = watchers.get(i);
+			assertThat(recorder.completed.get()).as("watcher of '%s' completed", services[i]).isTrue();
+			assertThat(recorder.seen).as("statuses seen by watcher of '%s'", services[i])
+				.last()
+				.isIn(ServingStatus.NOT_SERVING, ServingStatus.SERVICE_UNKNOWN);
+			assertThat(recorder.seen.get(recorder.seen.size() - 1))
+				.isEqualTo(this.store.get(services[i]).orElse(ServingStatus.SERVICE_UNKNOWN));
+			assertThat(this.store.watcherCount(services[i])).isZero();
+		}
+	}
+
+	@Test
 	void terminalStateSetsEverythingNotServingAndCompletesWatchers() {
 		this.store.set("orders", ServingStatus.SERVING);
 		this.store.set("billing", ServingStatus.UNKNOWN);
