@@ -222,6 +222,13 @@ class ServingStatusWebIntegrationTests {
 			.jsonPath("$.message")
 			.isEqualTo("Missing 'status'; expected one of UNKNOWN, SERVING, NOT_SERVING");
 		postStatus("/actuator/servingstatus/billing", "{\"status\":\"\"}").expectStatus().isBadRequest();
+		this.client.post()
+			.uri("/actuator/servingstatus")
+			.contentType(MediaType.APPLICATION_JSON)
+			.exchange()
+			.expectStatus()
+			.isBadRequest();
+		this.client.post().uri("/actuator/servingstatus").exchange().expectStatus().is4xxClientError();
 		postStatus("/actuator/servingstatus/billing", "{\"status\":").expectStatus().is4xxClientError();
 		assertThat(this.store.all()).isEqualTo(before);
 	}
@@ -259,6 +266,22 @@ class ServingStatusWebIntegrationTests {
 			.assertNext((event) -> assertEvent(event, ServingStatus.NOT_SERVING))
 			.thenCancel()
 			.verify(Duration.ofSeconds(10));
+	}
+
+	@Test
+	void sseWireFormatIsOneStatusEventPerStatus() {
+		String firstEvent = HttpClient.create(ConnectionProvider.newConnection())
+			.headers((headers) -> headers.set("Accept", "text/event-stream"))
+			.get()
+			.uri("http://127.0.0.1:" + this.port + "/livery/serving/watch")
+			.responseContent()
+			.asString()
+			.scan(String::concat)
+			.filter((received) -> received.contains("\n\n"))
+			.next()
+			.block(Duration.ofSeconds(10));
+		assertThat(firstEvent).isEqualTo("event:status\ndata:SERVING\n\n");
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.store.watcherCount("") == 1);
 	}
 
 	@Test
