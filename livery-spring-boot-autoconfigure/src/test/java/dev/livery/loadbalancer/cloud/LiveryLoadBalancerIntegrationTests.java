@@ -179,7 +179,8 @@ class LiveryLoadBalancerIntegrationTests {
 			}), 40)
 			.blockLast(Duration.ofSeconds(30));
 		assertThat(hung.received()).as("the hung backend was called").isPositive();
-		assertThat(timeouts.get()).isEqualTo(hung.received());
+		// Every request the hung backend took timed out at the caller (a loaded machine may time out others too).
+		assertThat(timeouts.get()).isGreaterThanOrEqualTo(hung.received());
 		assertInFlightReturnsToZero("hung");
 		// A cancel is neither a success nor a failure.
 		assertThat(endpoint("hung", hung)).containsEntry("state", "UP").containsEntry("consecutiveFailures", 0);
