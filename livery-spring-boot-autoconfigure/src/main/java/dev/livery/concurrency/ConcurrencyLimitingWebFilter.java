@@ -12,6 +12,8 @@ import reactor.core.publisher.SignalType;
 import dev.livery.concurrency.ConcurrencyLimiter.Outcome;
 import dev.livery.concurrency.ConcurrencyLimiter.Permit;
 
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -49,9 +51,14 @@ import org.springframework.web.util.pattern.PathPatternParser;
  * encoded per rejection. Paths matching an exclusion pattern (probes, actuator) pass
  * through without being counted, because a {@code 503} fails a Kubernetes probe.
  *
+ * <p>When the filter is a bean, it limits only the application context that declares it.
+ * WebFlux applies every {@code WebFilter} bean of a context's ancestors too, so without
+ * this check a management server on its own port (an Actuator child context) would share
+ * the application's slots and answer its probes with {@code 503} under load.
+ *
  * @since 0.1.0
  */
-public class ConcurrencyLimitingWebFilter implements WebFilter, Ordered {
+public class ConcurrencyLimitingWebFilter implements WebFilter, Ordered, ApplicationContextAware {
 
 	private static final String DETAIL = "The server is handling as many requests as it can; retry later.";
 
@@ -70,6 +77,8 @@ public class ConcurrencyLimitingWebFilter implements WebFilter, Ordered {
 	private final @Nullable String retryAfter;
 
 	private final int order;
+
+	private @Nullable ApplicationContext applicationContext;
 
 	/**
 	 * Create a filter.
@@ -121,7 +130,22 @@ public class ConcurrencyLimitingWebFilter implements WebFilter, Ordered {
 		});
 	}
 
+	@Override
+	public void setApplicationContext(ApplicationContext applicationContext) {
+		this.applicationContext = applicationContext;
+	}
+
 	private boolean isExcluded(ServerWebExchange exchange) {
+		return isServedByAnotherContext(exchange) || isExcludedPath(exchange);
+	}
+
+	private boolean isServedByAnotherContext(ServerWebExchange exchange) {
+		ApplicationContext own = this.applicationContext;
+		ApplicationContext serving = exchange.getApplicationContext();
+		return own != null && serving != null && serving != own;
+	}
+
+	private boolean isExcludedPath(ServerWebExchange exchange) {
 		if (this.excludedPaths.isEmpty()) {
 			return false;
 		}
