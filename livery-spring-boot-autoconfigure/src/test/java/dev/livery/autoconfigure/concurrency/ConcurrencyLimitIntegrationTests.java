@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.json.JsonMapper;
@@ -120,6 +123,14 @@ class ConcurrencyLimitIntegrationTests {
 		}
 		assertThat(this.limiter.inFlight()).isEqualTo(CAP);
 		assertThat(get(this.client, "/fast").block(WAIT).status()).isEqualTo(503);
+		// Server observations wrap every WebFilter, so shed requests are recorded too.
+		await().atMost(WAIT)
+			.untilAsserted(() -> assertThat(this.meterRegistry.find("http.server.requests")
+				.tag("status", "503")
+				.timers()
+				.stream()
+				.mapToLong(Timer::count)
+				.sum()).isGreaterThanOrEqualTo(40 - CAP + 1));
 
 		this.handler.openGate();
 		await().atMost(WAIT).until(() -> replies.size() == 40);
@@ -149,14 +160,22 @@ class ConcurrencyLimitIntegrationTests {
 
 	@Test
 	void clientsThatTimeOutShouldFreeTheirSlots() {
-		HttpClient impatient = this.client.responseTimeout(Duration.ofMillis(200));
+		// The callers' timeout fires when the test says so, once every request is parked in
+		// the handler, rather than after a delay that a slow machine could outlast.
+		Sinks.Empty<Void> deadline = Sinks.empty();
 		AtomicInteger timedOut = new AtomicInteger();
 		for (int i = 0; i < CAP; i++) {
-			this.pending.add(get(impatient, "/park").subscribe(null, (ex) -> timedOut.incrementAndGet()));
+			this.pending.add(get(this.client, "/park").timeout(deadline.asMono()).subscribe(null, (ex) -> {
+				if (ex instanceof TimeoutException) {
+					timedOut.incrementAndGet();
+				}
+			}));
 		}
-		await().atMost(WAIT).until(() -> timedOut.get() == CAP);
-		assertThat(this.handler.arrived).hasValue(CAP);
+		await().atMost(WAIT).until(() -> this.handler.arrived.get() == CAP && this.limiter.inFlight() == CAP);
 
+		deadline.tryEmitEmpty();
+
+		await().atMost(WAIT).until(() -> timedOut.get() == CAP);
 		awaitIdle();
 		assertFullCapacityAdmittedAgain();
 	}
