@@ -17,14 +17,13 @@ import org.jspecify.annotations.Nullable;
  * compare-and-set that fails if any other thread moved it in between, so two racing
  * callers can never both take the last slot. A check-then-increment
  * ({@code if (get() < limit) incrementAndGet()}) overshoots under a burst by up to the
- * number of racing threads (Netflix concurrency-limits #234; Envoy's adaptive concurrency
- * filter admits with a CAS for the same reason);</li>
+ * number of racing threads (Netflix concurrency-limits #140 and #234);</li>
  * <li><em>release exactly once</em>: each {@link Permit} carries its own released flag
  * flipped by a compare-and-set, and only the call that flips it decrements the counter.
  * Callers may therefore release from every path that can end a request (completion, error,
  * cancellation) without a double decrement, which is how the counter stays exact and
  * non-negative. Leaking a slot on cancellation is the classic bug of limiters that release
- * only on success or error (Resilience4j #332).</li>
+ * only on success or error (Resilience4j #332); releasing twice is its mirror image.</li>
  * </ul>
  * Nothing blocks and nothing queues: a caller that finds the limit reached is told so at
  * once. The only allocation is one small permit per admitted request.
