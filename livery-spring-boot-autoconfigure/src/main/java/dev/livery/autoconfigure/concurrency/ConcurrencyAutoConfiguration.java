@@ -1,5 +1,7 @@
 package dev.livery.autoconfigure.concurrency;
 
+import java.time.Duration;
+
 import dev.livery.concurrency.ConcurrencyLimiter;
 import dev.livery.concurrency.ConcurrencyLimitingWebFilter;
 import dev.livery.concurrency.FixedConcurrencyLimiter;
@@ -64,9 +66,10 @@ public final class ConcurrencyAutoConfiguration {
 			throw new InvalidConfigurationPropertyValueException(PREFIX + "max-concurrent-requests",
 					properties.getMaxConcurrentRequests(), "must be at least 1");
 		}
-		if (properties.getRetryAfter() == null || properties.getRetryAfter().isNegative()) {
-			throw new InvalidConfigurationPropertyValueException(PREFIX + "retry-after", properties.getRetryAfter(),
-					"must not be negative");
+		Duration retryAfter = properties.getRetryAfter();
+		if (retryAfter == null || retryAfter.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX + "retry-after", retryAfter,
+					"must be zero or positive");
 		}
 		for (String pattern : properties.getExcludePaths()) {
 			try {

@@ -126,7 +126,7 @@ class ConcurrencyAutoConfigurationTests {
 				.rootCause()
 				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 				.hasMessageContaining("livery.concurrency.retry-after")
-				.hasMessageContaining("must not be negative"));
+				.hasMessageContaining("must be zero or positive"));
 	}
 
 	@Test
