@@ -214,7 +214,7 @@ class ConcurrencyLimitIntegrationTests {
 
 	@Test
 	void burstShouldNeverLetMoreThanTheCapIntoTheHandler() {
-		int sent = 3000;
+		int sent = 2000;
 		int clientConnections = 64;
 		long rejectedBefore = this.limiter.rejected();
 		AtomicInteger ok = new AtomicInteger();
