@@ -55,7 +55,9 @@ public final class LiveryDemo {
 
 	private EndpointPools<?> pools;
 
-	private WebClient clientActuator;
+	private ServingWatcher watcher;
+
+	private double storyEnd;
 
 	LiveryDemo(DemoOptions options, PrintStream out) {
 		this.options = options;
@@ -121,7 +123,7 @@ public final class LiveryDemo {
 			b2.chaos("{\"delay\":\"20ms\"}", "healthy");
 			b3.chaos("{\"failureRate\":1.0}", "failing 100%");
 		}));
-		steps.add(new Step(24, () -> {
+		steps.add(new Step(21, () -> {
 			this.events.step(b3.name() + " recovers    POST /chaos {\"failureRate\":0}");
 			b3.chaos("{\"failureRate\":0}", "healthy");
 		}));
@@ -133,32 +135,20 @@ public final class LiveryDemo {
 	}
 
 	private void drain(DemoBackend backend) {
-		this.events.step(backend.name() + " is taken out of rotation    POST /actuator/balancer/" + SERVICE
-				+ " {\"endpoint\":\"" + backend.key() + "\",\"action\":\"drain\"}");
-		balancer(backend, "drain");
-		backend.doing("drained");
-		this.events.record(Kind.DRAINED, backend.name(), backend.name() + " drained: no new calls go there");
+		this.events.step(backend.name() + " stops serving    POST /actuator/servingstatus {\"status\":\"NOT_SERVING\"}");
+		backend.post("/actuator/servingstatus", "{\"status\":\"NOT_SERVING\"}");
+		backend.doing("NOT_SERVING");
 	}
 
 	private void restore(DemoBackend backend) {
-		this.events.step(backend.name() + " is put back    POST /actuator/balancer/" + SERVICE + " {\"endpoint\":\""
-				+ backend.key() + "\",\"action\":\"restore\"}");
-		balancer(backend, "restore");
+		this.events.step(backend.name() + " serves again    POST /actuator/servingstatus {\"status\":\"SERVING\"}");
+		backend.post("/actuator/servingstatus", "{\"status\":\"SERVING\"}");
 		backend.doing("healthy");
-		this.events.record(Kind.RESTORED, backend.name(), backend.name() + " restored: back in rotation");
-	}
-
-	private void balancer(DemoBackend backend, String action) {
-		this.clientActuator.post()
-			.uri("/actuator/balancer/" + SERVICE)
-			.bodyValue(java.util.Map.of("endpoint", backend.key(), "action", action))
-			.retrieve()
-			.toBodilessEntity()
-			.block(Duration.ofSeconds(5));
 	}
 
 	private void shutDown(DemoBackend backend) {
-		this.events.step(backend.name() + " shuts down gracefully (as in a rolling deploy)");
+		this.events.step(backend.name() + " shuts down gracefully, as in a rolling deploy: NOT_SERVING first, then the "
+				+ "server stops");
 		backend.doing("shut down");
 		Thread stopper = new Thread(backend::stop, "demo-stop-" + backend.name());
 		stopper.setDaemon(true);
@@ -268,7 +258,6 @@ public final class LiveryDemo {
 			.run(args.toArray(String[]::new));
 		this.pools = this.client.getBean(EndpointPools.class);
 		int port = ((WebServerApplicationContext) this.client).getWebServer().getPort();
-		this.clientActuator = WebClient.create("http://127.0.0.1:" + port);
 		for (DemoBackend backend : this.backends) {
 			this.out.printf("   %s  %s%n", backend.name(), backend.uri());
 		}
@@ -279,13 +268,19 @@ public final class LiveryDemo {
 		this.out.printf(Locale.ROOT, "Warming up for %.0f s...%n%n", warmUp);
 		sleep(warmUp);
 		this.traffic.reset();
+		this.watcher = new ServingWatcher(() -> this.pools.get(SERVICE), this.events);
+		this.backends.forEach(this.watcher::watch);
 		for (DemoBackend backend : this.backends) {
 			this.traffic.counters(backend.key()).roll();
 		}
 	}
 
 	private void stop() {
+		this.storyEnd = this.clock.seconds();
 		this.traffic.stop();
+		if (this.watcher != null) {
+			this.watcher.stop();
+		}
 		sleep(0.3);
 		if (this.client != null) {
 			this.client.close();
@@ -308,8 +303,8 @@ public final class LiveryDemo {
 			}
 		}
 		for (DrainedWindow window : drainedWindows(report)) {
-			summary.append(String.format(Locale.ROOT, "   %s drained from %.1f s to %.1f s: %d calls sent to it meanwhile%n",
-					window.backend(), window.from(), window.to(), window.sent()));
+			summary.append(String.format(Locale.ROOT, "   %s drained from %.1f s to %.1f s: %d calls sent to it in the %d whole seconds between%n",
+					window.backend(), window.from(), window.to(), window.sent(), window.seconds()));
 		}
 		summary.append(String.format("%n== Calls %s%n", "=".repeat(70)));
 		for (DemoBackend backend : this.backends) {
@@ -317,10 +312,10 @@ public final class LiveryDemo {
 			summary.append(String.format(Locale.ROOT, "   %-10s %,8d calls %,6d errors%n", backend.name(),
 					counters.totalSent(), counters.totalErrors()));
 		}
-		long sent = report.sent();
+		long sent = report.succeeded() + report.failed();
 		summary.append(String.format(Locale.ROOT,
-				"   %,d calls in %.0f s: %,d answered (%.2f%%), %,d failed, %,d found no eligible instance%n", sent,
-				this.clock.seconds(), report.succeeded(), (sent == 0) ? 0.0 : 100.0 * report.succeeded() / sent,
+				"   %,d calls in %.0f s: %,d answered below 500 (%.2f%%), %,d failed, %,d found no eligible instance%n", sent,
+				this.storyEnd, report.succeeded(), (sent == 0) ? 0.0 : 100.0 * report.succeeded() / sent,
 				report.failed(), this.traffic.unrouted()));
 		synchronized (this.out) {
 			this.out.print(summary);
@@ -333,7 +328,7 @@ public final class LiveryDemo {
 	 *
 	 * @param backend the backend
 	 * @param from when it was drained
-	 * @param to when it was restored, or the end
+	 * @param to when it was restored, or the last table
 	 * @param sent calls sent to it in those seconds
 	 * @param seconds number of those seconds
 	 */
@@ -348,7 +343,7 @@ public final class LiveryDemo {
 			if (drained.kind() != Kind.DRAINED) {
 				continue;
 			}
-			double to = Double.MAX_VALUE;
+			double to = (report.rows().isEmpty()) ? drained.seconds() : report.rows().get(report.rows().size() - 1).to();
 			for (int j = i + 1; j < events.size(); j++) {
 				if (events.get(j).kind() == Kind.RESTORED && drained.backend().equals(events.get(j).backend())) {
 					to = events.get(j).seconds();
@@ -357,15 +352,13 @@ public final class LiveryDemo {
 			}
 			int sent = 0;
 			int seconds = 0;
-			double last = drained.seconds();
 			for (DemoReport.Row row : report.rows()) {
 				if (row.backend().equals(drained.backend()) && row.from() >= drained.seconds() && row.to() <= to) {
 					sent += row.sent();
 					seconds++;
-					last = Math.max(last, row.to());
 				}
 			}
-			windows.add(new DrainedWindow(drained.backend(), drained.seconds(), Math.min(to, last), sent, seconds));
+			windows.add(new DrainedWindow(drained.backend(), drained.seconds(), to, sent, seconds));
 		}
 		return windows;
 	}

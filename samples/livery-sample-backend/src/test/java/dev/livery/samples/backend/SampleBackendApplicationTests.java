@@ -1,15 +1,22 @@
 package dev.livery.samples.backend;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -67,6 +74,46 @@ class SampleBackendApplicationTests {
 				.expectStatus().isOk();
 		}
 		this.http.get().uri("/work").exchange().expectStatus().isOk();
+	}
+
+	@Test
+	void servingStatusShouldDriveReadinessAndTheWatchStream() {
+		this.http.get().uri("/actuator/servingstatus").exchange().expectStatus().isOk().expectBody()
+			.jsonPath("$.status").isEqualTo("SERVING");
+		this.http.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+		List<String> watched = new CopyOnWriteArrayList<>();
+		Disposable watch = WebClient.create("http://127.0.0.1:" + this.port)
+			.get()
+			.uri("/livery/serving/watch")
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.retrieve()
+			.bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<String>>() {
+			})
+			.subscribe((event) -> watched.add(event.data()));
+		try {
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> watched.contains("SERVING"));
+			setStatus("NOT_SERVING");
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> watched.contains("NOT_SERVING"));
+			this.http.get().uri("/actuator/health/readiness").exchange().expectStatus().isEqualTo(503);
+		}
+		finally {
+			setStatus("SERVING");
+			watch.dispose();
+		}
+		this.http.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+	}
+
+	private void setStatus(String status) {
+		this.http.post().uri("/actuator/servingstatus").contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"status\":\"" + status + "\"}")
+			.exchange()
+			.expectStatus().is2xxSuccessful();
+	}
+
+	@Test
+	void concurrencyLimitShouldBeTheConfiguredOne() {
+		this.http.get().uri("/actuator/metrics/livery.concurrency.limit").exchange().expectStatus().isOk().expectBody()
+			.jsonPath("$.measurements[0].value").isEqualTo(200.0);
 	}
 
 	@Test
