@@ -228,6 +228,10 @@ class LiveryLoadBalancerIntegrationTests {
 			assertThat(get("drain").block(Duration.ofSeconds(10))).isEqualTo("drain-1");
 		}
 		assertThat(drained.received()).isEqualTo(before);
+		TestBackend other = backends.get("drain").get(1);
+		act("drain", other.key(), "drain").expectStatus().isOk();
+		assertThat(getStatus("drain")).as("nothing eligible: Spring Cloud's 503, not an exception").isEqualTo(503);
+		act("drain", other.key(), "restore").expectStatus().isOk();
 		act("drain", drained.key(), "restore").expectStatus().isOk().expectBody().jsonPath("$.state").isEqualTo("UP");
 		for (int i = 0; i < 200 && drained.received() == before; i++) {
 			get("drain").block(Duration.ofSeconds(10));
