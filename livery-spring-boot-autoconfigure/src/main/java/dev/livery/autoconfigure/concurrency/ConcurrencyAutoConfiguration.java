@@ -1,11 +1,15 @@
 package dev.livery.autoconfigure.concurrency;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
+import dev.livery.autoconfigure.serving.ServingStatusProperties;
 import dev.livery.concurrency.ConcurrencyLimiter;
 import dev.livery.concurrency.ConcurrencyLimitingWebFilter;
 import dev.livery.concurrency.FixedConcurrencyLimiter;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -50,10 +54,17 @@ public final class ConcurrencyAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ConcurrencyLimitingWebFilter liveryConcurrencyLimitingWebFilter(ConcurrencyLimiter limiter,
-			ConcurrencyProperties properties) {
+			ConcurrencyProperties properties, ObjectProvider<ServingStatusProperties> servingProperties) {
 		validate(properties);
-		return new ConcurrencyLimitingWebFilter(limiter, properties.getExcludePaths(), properties.getRetryAfter(),
-				properties.getOrder());
+		List<String> excluded = new ArrayList<>(properties.getExcludePaths());
+		// Serving-status watch streams stay open for the life of a client: counted, they would eat the limit, and
+		// the 503 would cut a load balancer off from the very signal that tells it to drain.
+		ServingStatusProperties serving = servingProperties.getIfAvailable();
+		if (serving != null && serving.isEnabled()) {
+			excluded.add(serving.getWatchPath());
+			excluded.add(serving.getWatchPath() + "/**");
+		}
+		return new ConcurrencyLimitingWebFilter(limiter, excluded, properties.getRetryAfter(), properties.getOrder());
 	}
 
 	/**

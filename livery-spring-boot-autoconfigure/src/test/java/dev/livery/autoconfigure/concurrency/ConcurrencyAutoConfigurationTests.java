@@ -178,6 +178,30 @@ class ConcurrencyAutoConfigurationTests {
 	}
 
 	@Test
+	void runWithServingStatusShouldNeverLimitItsWatchStreams() {
+		this.contextRunner
+			.withConfiguration(AutoConfigurations.of(
+					dev.livery.autoconfigure.serving.ServingStatusAutoConfiguration.class))
+			.withPropertyValues("livery.concurrency.max-concurrent-requests=1")
+			.run((context) -> {
+				ConcurrencyLimitingWebFilter filter = context.getBean(ConcurrencyLimitingWebFilter.class);
+				ConcurrencyLimiter.Permit held = filter.getLimiter().tryAcquire();
+				assertThat(held).isNotNull();
+				assertThat(status(filter, "/livery/serving/watch")).isNull();
+				assertThat(status(filter, "/livery/serving/watch/orders")).isNull();
+				assertThat(status(filter, "/orders")).isEqualTo(org.springframework.http.HttpStatus.SERVICE_UNAVAILABLE);
+				held.release(ConcurrencyLimiter.Outcome.SUCCESS);
+			});
+	}
+
+	private static org.springframework.http.HttpStatusCode status(ConcurrencyLimitingWebFilter filter, String path) {
+		org.springframework.mock.web.server.MockServerWebExchange exchange = org.springframework.mock.web.server.MockServerWebExchange
+			.from(org.springframework.mock.http.server.reactive.MockServerHttpRequest.get(path));
+		filter.filter(exchange, (passed) -> reactor.core.publisher.Mono.empty()).block(Duration.ofSeconds(5));
+		return exchange.getResponse().getStatusCode();
+	}
+
+	@Test
 	void runWithoutMicrometerShouldNotCreateMetrics() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader("io.micrometer.core"))
 			.run((context) -> assertThat(context).hasSingleBean(ConcurrencyLimitingWebFilter.class)
