@@ -178,7 +178,8 @@ class ConfigurationReferenceTests {
 				+ " | " + cell(description) + " |\n";
 	}
 
-	private static final Pattern QUALIFIED = Pattern.compile("(?:[a-z_][a-z0-9_]*\\.)+(?:[A-Za-z0-9_]+\\$)*([A-Za-z0-9_]+)");
+	private static final Pattern QUALIFIED = Pattern
+		.compile("(?:[a-z_][a-z0-9_]*\\.)+(?:[A-Za-z0-9_]+\\$)*([A-Za-z0-9_]+)");
 
 	static String type(String type) {
 		if (type == null) {

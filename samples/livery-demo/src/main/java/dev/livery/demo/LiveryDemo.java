@@ -1,7 +1,6 @@
 package dev.livery.demo;
 
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +25,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * and a summary of what livery did.
  *
  * <pre>
- * ./mvnw -q -pl samples/livery-demo -am package -DskipTests &amp;&amp; java -jar samples/livery-demo/target/livery-demo.jar
+ * ./mvnw -q -pl samples/livery-demo -am package -DskipTests
+ * java -jar samples/livery-demo/target/livery-demo.jar [--time-scale=1] [--rate=100]
  * </pre>
  *
  * @since 0.1.0
@@ -75,7 +75,14 @@ public final class LiveryDemo {
 			System.exit(2);
 			return;
 		}
-		new LiveryDemo(options, System.out).run();
+		try {
+			new LiveryDemo(options, System.out).run();
+		}
+		catch (RuntimeException ex) {
+			ex.printStackTrace();
+			// Servers that did start keep non-daemon threads alive: end the JVM.
+			System.exit(1);
+		}
 		System.exit(0);
 	}
 
@@ -127,7 +134,7 @@ public final class LiveryDemo {
 			this.events.step(b3.name() + " recovers    POST /chaos {\"failureRate\":0}");
 			b3.chaos("{\"failureRate\":0}", "healthy");
 		}));
-		steps.add(new Step(32, () -> drain(b4)));
+		steps.add(new Step(31, () -> drain(b4)));
 		steps.add(new Step(40, () -> restore(b4)));
 		steps.add(new Step(46, () -> shutDown(b1)));
 		steps.add(new Step(54, () -> this.events.step("End of the story")));
@@ -233,14 +240,21 @@ public final class LiveryDemo {
 				String name = "backend-" + i;
 				started.add(starter.submit(() -> DemoBackend.start(name)));
 			}
+			Exception failure = null;
 			for (Future<DemoBackend> future : started) {
-				DemoBackend backend = future.get();
-				this.backends.add(backend);
-				this.events.name(backend.key(), backend.name());
+				try {
+					DemoBackend backend = future.get();
+					this.backends.add(backend);
+					this.events.name(backend.key(), backend.name());
+				}
+				catch (Exception ex) {
+					// Keep collecting the others, so that stop() shuts down every backend that did start.
+					failure = (failure != null) ? failure : ex;
+				}
 			}
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException("A backend failed to start", ex);
+			if (failure != null) {
+				throw new IllegalStateException("A backend failed to start", failure);
+			}
 		}
 		finally {
 			starter.shutdown();
@@ -303,8 +317,10 @@ public final class LiveryDemo {
 			}
 		}
 		for (DrainedWindow window : drainedWindows(report)) {
-			summary.append(String.format(Locale.ROOT, "   %s drained from %.1f s to %.1f s: %d calls sent to it in the %d whole seconds between%n",
-					window.backend(), window.from(), window.to(), window.sent(), window.seconds()));
+			summary.append(String.format(Locale.ROOT,
+					"   %s drained from %.1f s to %.1f s: %d calls sent to it in the %d whole second%s between%n",
+					window.backend(), window.from(), window.to(), window.sent(), window.seconds(),
+					(window.seconds() == 1) ? "" : "s"));
 		}
 		summary.append(String.format("%n== Calls %s%n", "=".repeat(70)));
 		for (DemoBackend backend : this.backends) {

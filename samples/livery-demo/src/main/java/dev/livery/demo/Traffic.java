@@ -174,7 +174,7 @@ final class Traffic {
 				this.count = 0;
 			}
 			Arrays.sort(taken);
-			long p99 = (taken.length == 0) ? -1 : taken[Math.min(taken.length - 1, (int) Math.ceil(taken.length * 0.99) - 1)];
+			long p99 = (taken.length == 0) ? -1 : taken[(int) Math.ceil(taken.length * 0.99) - 1];
 			return new Second(sent, errors, p99);
 		}
 
