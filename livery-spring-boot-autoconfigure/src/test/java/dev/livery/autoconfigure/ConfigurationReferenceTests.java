@@ -37,7 +37,7 @@ class ConfigurationReferenceTests {
 	private static final Map<String, String> TITLES = Map.of("livery.loadbalancer", "Client load balancer",
 			"livery.concurrency", "Server concurrency limit", "livery.serving", "Serving status");
 
-	private static final Map<String, String> PAGES = Map.of("livery.loadbalancer", "behaviour.md",
+	private static final Map<String, String> PAGES = Map.of("livery.loadbalancer", "loadbalancer.md",
 			"livery.concurrency", "concurrency.md", "livery.serving", "serving.md");
 
 	@Test
