@@ -83,7 +83,7 @@ final class DemoEvents implements PoolListener {
 		String name = nameOf(endpoint.key());
 		Duration out = endpoint.ejectionTimeRemaining();
 		String why = (this.failedProbes.remove(endpoint.key()) != null) ? "ejected again, for longer"
-				: "ejected after " + endpoint.consecutiveFailures() + " failures in a row";
+				: "ejected after " + pool.outlier().consecutiveFailures() + " failures in a row";
 		record(Kind.EJECTED, name, name + " " + why + ", out for " + seconds(out));
 	}
 

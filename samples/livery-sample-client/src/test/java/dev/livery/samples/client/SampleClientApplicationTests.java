@@ -24,8 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Smoke test: the sample client starts on a random port of 127.0.0.1 and spreads its calls over two real backends
  * (Reactor Netty servers on loopback) through livery.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "server.address=127.0.0.1", "livery.loadbalancer.clients.backend.outlier.ejection-time=30s" })
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "server.address=127.0.0.1")
 class SampleClientApplicationTests {
 
 	private static final List<DisposableServer> backends = List.of(backend("one"), backend("two"));
