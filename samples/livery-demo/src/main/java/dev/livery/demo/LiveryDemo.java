@@ -230,8 +230,8 @@ public final class LiveryDemo {
 	// --- start and stop ---
 
 	private void start() {
-		this.out.printf(Locale.ROOT, "livery demo: %d backends and a client in one JVM, about %.0f s "
-				+ "(--time-scale=2 for twice as long)%n", BACKENDS, 56 * this.options.timeScale());
+		this.out.printf(Locale.ROOT, "livery demo: %d backends and a client in one JVM; the story takes %.0f s "
+				+ "(--time-scale=2 for twice as long)%n", BACKENDS, 54 * this.options.timeScale());
 		this.out.println("Starting the backends and the client...");
 		ExecutorService starter = Executors.newFixedThreadPool(2);
 		try {
