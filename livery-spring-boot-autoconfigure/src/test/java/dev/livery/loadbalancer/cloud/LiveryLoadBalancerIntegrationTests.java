@@ -254,7 +254,7 @@ class LiveryLoadBalancerIntegrationTests {
 		get("drain").block(Duration.ofSeconds(10));
 		String key = backends.get("drain").get(0).key();
 		actuator.get().uri("/balancer/nope").exchange().expectStatus().isNotFound();
-		act("drain", key, "explode").expectStatus().isBadRequest().expectBody().jsonPath("$.error").value(
+		act("drain", key, "explode").expectStatus().isBadRequest().expectBody().jsonPath("$.message").value(
 				(String message) -> assertThat(message).contains("explode"));
 		act("nope", key, "drain").expectStatus().isNotFound();
 		act("drain", "10.0.0.1:1", "drain").expectStatus().isNotFound();
