@@ -283,11 +283,7 @@ class ServingStatusWebIntegrationTests {
 
 	@Test
 	void sseWatchReceivesCurrentStatusThenChanges() {
-		Flux<ServerSentEvent<String>> events = sseClient().get()
-			.uri("/livery/serving/watch/orders")
-			.accept(MediaType.TEXT_EVENT_STREAM)
-			.retrieve()
-			.bodyToFlux(EVENT);
+		Flux<ServerSentEvent<String>> events = watch("/livery/serving/watch/orders");
 		StepVerifier.create(events)
 			.assertNext((event) -> assertEvent(event, ServingStatus.SERVICE_UNKNOWN))
 			.then(() -> this.store.set("orders", ServingStatus.SERVING))
@@ -303,11 +299,7 @@ class ServingStatusWebIntegrationTests {
 
 	@Test
 	void sseWatchOfBasePathWatchesServer() {
-		Flux<ServerSentEvent<String>> events = sseClient().get()
-			.uri("/livery/serving/watch")
-			.accept(MediaType.TEXT_EVENT_STREAM)
-			.retrieve()
-			.bodyToFlux(EVENT);
+		Flux<ServerSentEvent<String>> events = watch("/livery/serving/watch");
 		StepVerifier.create(events)
 			.assertNext((event) -> assertEvent(event, ServingStatus.SERVING))
 			.then(() -> this.store.set("", ServingStatus.NOT_SERVING))
@@ -353,6 +345,10 @@ class ServingStatusWebIntegrationTests {
 
 	private WebTestClient.ResponseSpec postStatus(String uri, String body) {
 		return this.client.post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
+	}
+
+	private Flux<ServerSentEvent<String>> watch(String uri) {
+		return sseClient().get().uri(uri).accept(MediaType.TEXT_EVENT_STREAM).retrieve().bodyToFlux(EVENT);
 	}
 
 	private WebClient sseClient() {
