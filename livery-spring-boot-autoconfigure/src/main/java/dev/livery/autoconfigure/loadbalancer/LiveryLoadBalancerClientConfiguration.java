@@ -2,7 +2,6 @@ package dev.livery.autoconfigure.loadbalancer;
 
 import dev.livery.autoconfigure.loadbalancer.LiveryLoadBalancerProperties.Settings;
 import dev.livery.loadbalancer.EndpointPools;
-import dev.livery.loadbalancer.Ticker;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -32,11 +31,11 @@ public class LiveryLoadBalancerClientConfiguration {
 	@Conditional(OnLiveryBalancedClientCondition.class)
 	LiveryLoadBalancer liveryLoadBalancer(Environment environment,
 			ObjectProvider<ServiceInstanceListSupplier> suppliers, LiveryLoadBalancerProperties properties,
-			EndpointPools<ServiceInstance> pools, Ticker ticker) {
+			EndpointPools<ServiceInstance> pools) {
 		String serviceId = LoadBalancerClientFactory.getName(environment);
 		Settings settings = properties.settingsFor(serviceId);
 		return new LiveryLoadBalancer(serviceId, suppliers, pools, settings.policy(), settings.outlier(),
-				settings.failureStatusCodes(), settings.refreshInterval(), ticker);
+				settings.failureStatusCodes(), settings.refreshInterval());
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.livery.loadbalancer.cloud;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.livery.loadbalancer.Endpoint;
@@ -10,12 +11,14 @@ import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.LeaseFactory;
 import dev.livery.loadbalancer.OutlierDetection;
 import dev.livery.loadbalancer.PickPolicy;
-import dev.livery.loadbalancer.Ticker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.DefaultRequestContext;
@@ -32,16 +35,18 @@ import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
  *
  * <p>Membership comes from the service's {@link ServiceInstanceListSupplier} (simple properties, Eureka, Consul,
  * Kubernetes, ZooKeeper, ...): the first request waits for it, later ones never do; every {@code refreshInterval}
- * one request triggers a background refresh, and the state of instances that stay survives it. A retry avoids the
+ * the next request triggers a background refresh, and the state of instances that stay survives it. A retry avoids the
  * instance of the previous attempt while another is eligible.
  *
  * @since 0.1.0
  */
-public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer {
+public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, DisposableBean {
 
 	/*
-	 * Implementation note: a choose() on a seeded pool costs a clock read, a pick and two small objects (the
-	 * ChooseMono and its subscription) besides the lease, which doubles as the Response and the ServiceInstance.
+	 * Implementation note: a choose() on a seeded pool costs a volatile read, a pick and two small objects (the
+	 * ChooseMono and its subscription) besides the lease, which doubles as the Response and the ServiceInstance. It
+	 * reads no clock: a timer marks the members stale every refresh interval (on a VM, a clock read can cost as much
+	 * as the whole pick), and the next choose() starts the refresh in the background.
 	 * Spring Cloud's round robin goes through the supplier's publishers on every request instead. Requests are
 	 * tracked (hold an in-flight slot, may probe) only when they come from a client that reports completion, which
 	 * Spring Cloud's exchange filters and blocking client do and a bare choose(serviceId) does not: a lease nobody
@@ -60,9 +65,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 
 	private final OutlierDetection outlier;
 
-	private final long refreshNanos;
-
-	private final Ticker ticker;
+	private final Disposable refreshTimer;
 
 	private final LeaseFactory<ServiceInstance, InstanceLease> leases;
 
@@ -72,7 +75,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 
 	private volatile @Nullable List<ServiceInstance> members;
 
-	private volatile long refreshAt;
+	private volatile boolean refreshDue;
 
 	/**
 	 * Create a balancer for one service.
@@ -83,18 +86,18 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 	 * @param outlier when to eject
 	 * @param failureStatusCodes the statuses that count as failures
 	 * @param refreshInterval how often to ask the supplier for the current members
-	 * @param ticker the time source
 	 */
 	public LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
 			EndpointPools<ServiceInstance> pools, PickPolicy policy, OutlierDetection outlier,
-			FailureStatusCodes failureStatusCodes, Duration refreshInterval, Ticker ticker) {
+			FailureStatusCodes failureStatusCodes, Duration refreshInterval) {
 		this.serviceId = serviceId;
 		this.suppliers = suppliers;
 		this.pools = pools;
 		this.policy = policy;
 		this.outlier = outlier;
-		this.refreshNanos = refreshInterval.toNanos();
-		this.ticker = ticker;
+		long refreshNanos = refreshInterval.toNanos();
+		this.refreshTimer = Schedulers.parallel()
+			.schedulePeriodically(() -> this.refreshDue = true, refreshNanos, refreshNanos, TimeUnit.NANOSECONDS);
 		this.leases = (endpoint, probeToken, tracked) -> new InstanceLease(endpoint, probeToken, tracked,
 				failureStatusCodes);
 	}
@@ -174,13 +177,12 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 	}
 
 	private void refreshIfDue() {
-		long now = this.ticker.read();
-		if (now - this.refreshAt < 0 || !this.refreshing.compareAndSet(false, true)) {
+		if (!this.refreshDue || !this.refreshing.compareAndSet(false, true)) {
 			return;
 		}
+		this.refreshDue = false;
 		supplier().get().next().subscribe(this::install, (ex) -> {
 			logger.debug("Could not refresh the instances of service '" + this.serviceId + "'", ex);
-			this.refreshAt = this.ticker.read() + this.refreshNanos;
 			this.refreshing.set(false);
 		}, () -> this.refreshing.set(false));
 	}
@@ -194,11 +196,18 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 			this.members = instances;
 			this.pool = current;
 		}
-		this.refreshAt = this.ticker.read() + this.refreshNanos;
 	}
 
 	private ServiceInstanceListSupplier supplier() {
 		return this.suppliers.getIfAvailable(NoopServiceInstanceListSupplier::new);
+	}
+
+	/**
+	 * Stop refreshing the members; called when the client's context closes.
+	 */
+	@Override
+	public void destroy() {
+		this.refreshTimer.dispose();
 	}
 
 	@Override
