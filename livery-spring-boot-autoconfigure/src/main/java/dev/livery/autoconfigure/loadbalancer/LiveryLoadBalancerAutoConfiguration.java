@@ -46,7 +46,7 @@ public final class LiveryLoadBalancerAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
+	@ConditionalOnMissingBean(EndpointPools.class)
 	EndpointPools<ServiceInstance> liveryEndpointPools(Ticker ticker, ObjectProvider<PoolListener> listeners) {
 		return new EndpointPools<>(LiveryLoadBalancer::key, ticker, new DelegatingPoolListener(listeners));
 	}

@@ -1,7 +1,6 @@
 package dev.livery.autoconfigure.loadbalancer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -205,7 +204,7 @@ public class LiveryLoadBalancerProperties implements InitializingBean {
 		/**
 		 * HTTP statuses that count as failures: codes and ranges, such as '502,503,504' or '500-599'.
 		 */
-		private List<String> failureStatusCodes = new ArrayList<>(List.of("500-599"));
+		private List<String> failureStatusCodes = List.of("500-599");
 
 		public boolean isEnabled() {
 			return this.enabled;

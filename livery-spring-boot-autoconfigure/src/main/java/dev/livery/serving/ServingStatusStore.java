@@ -1,0 +1,539 @@
+package dev.livery.serving;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+
+/**
+ * Thread-safe store of per-service {@link ServingStatus serving statuses} with live watch streams, following the
+ * gRPC health model.
+ *
+ * <p>
+ * The empty name {@value #SERVER} stands for the whole server: it starts {@link ServingStatus#SERVING SERVING}, is
+ * always known and cannot be cleared. A named service is unknown until it is {@link #set set} and again after it is
+ * {@link #clear cleared}. {@link #watch(String) Watchers} get the current status first and then every change;
+ * {@link #enterTerminalState()} sets everything {@link ServingStatus#NOT_SERVING NOT_SERVING}, ignores later updates
+ * and completes every watch stream.
+ *
+ * <p>
+ * Implementation note. The semantics are those of grpc-java's {@code HealthStatusManager} /
+ * {@code HealthServiceImpl} ({@code grpc.health.v1}): watchers are told only of changes; a watch on an unknown
+ * service yields {@link ServingStatus#SERVICE_UNKNOWN SERVICE_UNKNOWN} and stays open; clearing a service tells
+ * watchers {@code SERVICE_UNKNOWN}; the terminal state is final. Two deliberate differences: clearing {@code ""} is
+ * rejected (in grpc-java it would make the server unknown, and a stray clear must not silently reopen or close
+ * traffic), and a watcher that cannot keep up sees the newest status rather than a queue of stale ones.
+ * <ul>
+ * <li><b>State.</b> One {@link ConcurrentHashMap} maps a service to an immutable {@code Entry} holding its status
+ * ({@code null} = unknown) and the array of its watchers. Every mutation is a compare-and-set loop of whole entries
+ * ({@code putIfAbsent} / {@code replace(k, old, new)} / {@code remove(k, old)}, compared by identity), so a status
+ * change and the watcher list it is delivered to are always read together. The only locks are the map's per-bin
+ * monitors, held for a constant-time swap; no lock is held while a watcher or a listener runs. Status changes are
+ * rare and watcher churn is per connection, so copying the watcher array on subscribe/cancel is cheaper than any
+ * finer structure.</li>
+ * <li><b>Invariant: an entry exists only while it has a status or a watcher</b> (and {@code ""} always). A cancelled
+ * or completed watcher removes itself at once, and the entry of an unknown service goes with its last watcher, so
+ * watching arbitrary names cannot grow the map.</li>
+ * <li><b>Latest wins.</b> A watcher has no queue. It remembers the last status it emitted; whenever signalled it
+ * reads the service's current status and, if that differs and the subscriber has demand, emits it. Signals are
+ * coalesced by a work-in-progress counter (the usual Reactor drain loop), so a watcher that never requests costs a
+ * setter one atomic increment and cannot block {@link #set set} or other watchers; when it finally requests, it
+ * receives the newest status. Statuses set in quick succession may thus be conflated, and a watcher never sees the
+ * same status twice in a row. Because the current status is re-read rather than carried by the signal, concurrent
+ * setters cannot leave a watcher on a stale status.</li>
+ * <li><b>Terminal state.</b> {@code terminal} is raised first (setters and clears re-check it inside their
+ * compare-and-set loops, and a setter that raced it forces its own service back to {@code NOT_SERVING}), then every
+ * known service is set {@code NOT_SERVING}, then {@code closed} is raised and every watcher signalled. A watcher
+ * completes only once closed and after emitting {@code NOT_SERVING} or {@code SERVICE_UNKNOWN}, so a watcher always
+ * learns that it must drain before its stream ends.</li>
+ * </ul>
+ * Subscriber callbacks run on the thread that changed the status (or requested); a subscriber doing real work in
+ * {@code onNext} should hop threads with {@code publishOn}. Such work delays only the thread that happens to be
+ * draining that one watcher, never a concurrent setter.
+ *
+ * @since 0.1.0
+ */
+public final class ServingStatusStore {
+
+	/**
+	 * Name of the whole server.
+	 */
+	public static final String SERVER = "";
+
+	private static final System.Logger logger = System.getLogger(ServingStatusStore.class.getName());
+
+	private static final Watcher[] NO_WATCHERS = new Watcher[0];
+
+	private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+
+	private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+
+	private final AtomicBoolean terminalEntered = new AtomicBoolean();
+
+	/**
+	 * Raised first on entering the terminal state: no update takes effect afterwards.
+	 */
+	private volatile boolean terminal;
+
+	/**
+	 * Raised once every known service is {@code NOT_SERVING}: watchers complete.
+	 */
+	private volatile boolean closed;
+
+	/**
+	 * Create a store in which the server ({@value #SERVER}) is {@code SERVING} and no named service is known.
+	 */
+	public ServingStatusStore() {
+		this.entries.put(SERVER, new Entry(ServingStatus.SERVING, NO_WATCHERS));
+	}
+
+	/**
+	 * Set the status of a service and, if it changed, tell its watchers and the listeners. Ignored once the store is
+	 * in its terminal state.
+	 * @param service service name, {@value #SERVER} for the whole server
+	 * @param status new status; {@link ServingStatus#SERVICE_UNKNOWN} is not settable
+	 * @return whether the status changed
+	 * @throws IllegalArgumentException if the name or status is {@code null} or the status is
+	 * {@code SERVICE_UNKNOWN}
+	 */
+	public boolean set(String service, ServingStatus status) {
+		checkService(service);
+		if (status == null || !status.isSettable()) {
+			throw new IllegalArgumentException("Status must be one of UNKNOWN, SERVING, NOT_SERVING, not " + status);
+		}
+		if (!update(service, status, false)) {
+			return false;
+		}
+		if (this.terminal) {
+			// This update raced enterTerminalState(), which may not have seen it: undo it ourselves.
+			update(service, ServingStatus.NOT_SERVING, true);
+		}
+		return true;
+	}
+
+	/**
+	 * Read the status of a service.
+	 * @param service service name, {@value #SERVER} for the whole server
+	 * @return its status; empty for a named service that was never set or was cleared, never empty for
+	 * {@value #SERVER}
+	 * @throws IllegalArgumentException if the name is {@code null}
+	 */
+	public Optional<ServingStatus> get(String service) {
+		checkService(service);
+		Entry entry = this.entries.get(service);
+		return Optional.ofNullable((entry != null) ? entry.status : null);
+	}
+
+	/**
+	 * Return a snapshot of every known service's status.
+	 * @return an immutable map from service name to status, sorted by name, always including {@value #SERVER}
+	 */
+	public Map<String, ServingStatus> all() {
+		Map<String, ServingStatus> snapshot = new TreeMap<>();
+		this.entries.forEach((service, entry) -> {
+			if (entry.status != null) {
+				snapshot.put(service, entry.status);
+			}
+		});
+		return Collections.unmodifiableMap(snapshot);
+	}
+
+	/**
+	 * Forget the status of a named service, so it is unknown again; its watchers see
+	 * {@link ServingStatus#SERVICE_UNKNOWN}. Ignored once the store is in its terminal state.
+	 * @param service name of a named service
+	 * @return whether the service had a status
+	 * @throws IllegalArgumentException if the name is {@code null} or {@value #SERVER}
+	 */
+	public boolean clear(String service) {
+		checkService(service);
+		if (SERVER.equals(service)) {
+			throw new IllegalArgumentException("The server status \"\" cannot be cleared; set it instead");
+		}
+		for (;;) {
+			Entry current = this.entries.get(service);
+			if (this.terminal || current == null || current.status == null) {
+				return false;
+			}
+			if (current.watchers.length == 0) {
+				if (this.entries.remove(service, current)) {
+					notifyListeners(service, ServingStatus.SERVICE_UNKNOWN);
+					return true;
+				}
+			}
+			else {
+				Entry next = new Entry(null, current.watchers);
+				if (this.entries.replace(service, current, next)) {
+					changed(service, ServingStatus.SERVICE_UNKNOWN, next);
+					return true;
+				}
+			}
+		}
+	}
+
+	/**
+	 * Watch the status of a service. The stream emits the current status first
+	 * ({@link ServingStatus#SERVICE_UNKNOWN} for an unknown service, and the stream stays open), then every change.
+	 * A subscriber that falls behind keeps only the newest undelivered status. The stream completes, after emitting
+	 * {@code NOT_SERVING} (or {@code SERVICE_UNKNOWN}), once the store has entered its terminal state; cancelling it
+	 * removes the watcher at once.
+	 * @param service service name, {@value #SERVER} for the whole server
+	 * @return a cold stream; each subscription is one watcher
+	 * @throws IllegalArgumentException if the name is {@code null}
+	 */
+	public Flux<ServingStatus> watch(String service) {
+		checkService(service);
+		return new WatchFlux(this, service);
+	}
+
+	/**
+	 * Return the number of live watchers of a service.
+	 * @param service service name, {@value #SERVER} for the whole server
+	 * @return subscriptions to {@link #watch(String)} for that service not yet cancelled nor completed
+	 */
+	public int watcherCount(String service) {
+		checkService(service);
+		Entry entry = this.entries.get(service);
+		return (entry != null) ? entry.watchers.length : 0;
+	}
+
+	/**
+	 * Set every known service {@code NOT_SERVING}, ignore every later update, and complete every watch stream once it
+	 * has delivered that. Meant for shutdown; calling it again has no effect.
+	 */
+	public void enterTerminalState() {
+		if (!this.terminalEntered.compareAndSet(false, true)) {
+			return;
+		}
+		this.terminal = true;
+		for (String service : this.entries.keySet()) {
+			update(service, ServingStatus.NOT_SERVING, true);
+		}
+		this.closed = true;
+		for (Entry entry : this.entries.values()) {
+			for (Watcher watcher : entry.watchers) {
+				watcher.drain();
+			}
+		}
+	}
+
+	/**
+	 * Whether {@link #enterTerminalState()} has been called, so updates are ignored.
+	 * @return whether the store is in its terminal state
+	 */
+	public boolean isTerminal() {
+		return this.terminal;
+	}
+
+	/**
+	 * Add a listener told of every status change, after the change and on the thread that made it. Concurrent changes
+	 * of one service may reach a listener in either order, so a listener that needs the latest status should read it
+	 * from the store (or use {@link #watch(String)}, which is ordered).
+	 * @param listener listener to add
+	 * @return a handle that removes the listener
+	 */
+	public Disposable addListener(Listener listener) {
+		Objects.requireNonNull(listener, "listener must not be null");
+		this.listeners.add(listener);
+		return () -> this.listeners.remove(listener);
+	}
+
+	/**
+	 * Set a known service's status; for {@code NOT_SERVING} during shutdown, {@code force} skips the terminal check.
+	 * @return whether the status changed
+	 */
+	private boolean update(String service, ServingStatus status, boolean force) {
+		for (;;) {
+			Entry current = this.entries.get(service);
+			if (this.terminal && !force) {
+				return false;
+			}
+			Entry next;
+			if (current == null) {
+				if (force) {
+					return false;
+				}
+				next = new Entry(status, NO_WATCHERS);
+				if (this.entries.putIfAbsent(service, next) == null) {
+					changed(service, status, next);
+					return true;
+				}
+			}
+			else {
+				if (current.status == status || (force && current.status == null)) {
+					return false;
+				}
+				next = new Entry(status, current.watchers);
+				if (this.entries.replace(service, current, next)) {
+					changed(service, status, next);
+					return true;
+				}
+			}
+		}
+	}
+
+	private void changed(String service, ServingStatus status, Entry entry) {
+		for (Watcher watcher : entry.watchers) {
+			watcher.drain();
+		}
+		notifyListeners(service, status);
+	}
+
+	private void notifyListeners(String service, ServingStatus status) {
+		for (Listener listener : this.listeners) {
+			try {
+				listener.statusChanged(service, status);
+			}
+			catch (RuntimeException ex) {
+				logger.log(System.Logger.Level.WARNING, "Serving status listener failed for service '" + service + "'",
+						ex);
+			}
+		}
+	}
+
+	private ServingStatus current(String service) {
+		Entry entry = this.entries.get(service);
+		return (entry != null && entry.status != null) ? entry.status : ServingStatus.SERVICE_UNKNOWN;
+	}
+
+	private void register(Watcher watcher) {
+		String service = watcher.service;
+		for (;;) {
+			Entry current = this.entries.get(service);
+			if (current == null) {
+				if (this.entries.putIfAbsent(service, new Entry(null, new Watcher[] { watcher })) == null) {
+					return;
+				}
+			}
+			else {
+				Watcher[] watchers = Arrays.copyOf(current.watchers, current.watchers.length + 1);
+				watchers[watchers.length - 1] = watcher;
+				if (this.entries.replace(service, current, new Entry(current.status, watchers))) {
+					return;
+				}
+			}
+		}
+	}
+
+	private void unregister(Watcher watcher) {
+		String service = watcher.service;
+		for (;;) {
+			Entry current = this.entries.get(service);
+			if (current == null) {
+				return;
+			}
+			int index = indexOf(current.watchers, watcher);
+			if (index < 0) {
+				return;
+			}
+			Watcher[] watchers = new Watcher[current.watchers.length - 1];
+			System.arraycopy(current.watchers, 0, watchers, 0, index);
+			System.arraycopy(current.watchers, index + 1, watchers, index, watchers.length - index);
+			if (watchers.length == 0 && current.status == null && !SERVER.equals(service)) {
+				if (this.entries.remove(service, current)) {
+					return;
+				}
+			}
+			else if (this.entries.replace(service, current, new Entry(current.status, watchers))) {
+				return;
+			}
+		}
+	}
+
+	private static int indexOf(Watcher[] watchers, Watcher watcher) {
+		for (int i = 0; i < watchers.length; i++) {
+			if (watchers[i] == watcher) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	private static void checkService(String service) {
+		if (service == null) {
+			throw new IllegalArgumentException("Service name must not be null; use \"\" for the whole server");
+		}
+	}
+
+	/**
+	 * Listener told of status changes.
+	 *
+	 * @since 0.1.0
+	 * @see ServingStatusStore#addListener(Listener)
+	 */
+	@FunctionalInterface
+	public interface Listener {
+
+		/**
+		 * Called after the status of a service changed.
+		 * @param service service name, {@value #SERVER} for the whole server
+		 * @param status its new status; {@link ServingStatus#SERVICE_UNKNOWN} once cleared
+		 */
+		void statusChanged(String service, ServingStatus status);
+
+	}
+
+	/**
+	 * Immutable state of one service; compared by identity in the map's compare-and-set operations.
+	 */
+	private static final class Entry {
+
+		final @Nullable ServingStatus status;
+
+		final Watcher[] watchers;
+
+		Entry(@Nullable ServingStatus status, Watcher[] watchers) {
+			this.status = status;
+			this.watchers = watchers;
+		}
+
+	}
+
+	private static final class WatchFlux extends Flux<ServingStatus> {
+
+		private final ServingStatusStore store;
+
+		private final String service;
+
+		WatchFlux(ServingStatusStore store, String service) {
+			this.store = store;
+			this.service = service;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super ServingStatus> actual) {
+			Watcher watcher = new Watcher(this.store, this.service, actual);
+			actual.onSubscribe(watcher);
+			watcher.start();
+		}
+
+	}
+
+	/**
+	 * One subscription to {@link #watch(String)}: a latest-wins drain loop over the service's current status.
+	 */
+	private static final class Watcher implements Subscription {
+
+		private static final AtomicLongFieldUpdater<Watcher> REQUESTED = AtomicLongFieldUpdater
+			.newUpdater(Watcher.class, "requested");
+
+		private static final AtomicIntegerFieldUpdater<Watcher> WIP = AtomicIntegerFieldUpdater
+			.newUpdater(Watcher.class, "wip");
+
+		private static final AtomicIntegerFieldUpdater<Watcher> DONE = AtomicIntegerFieldUpdater
+			.newUpdater(Watcher.class, "done");
+
+		final String service;
+
+		private final ServingStatusStore store;
+
+		private final CoreSubscriber<? super ServingStatus> actual;
+
+		private volatile long requested;
+
+		private volatile int wip;
+
+		/**
+		 * 1 once cancelled or terminated; the watcher is then (being) unregistered.
+		 */
+		private volatile int done;
+
+		/**
+		 * Last status emitted; read and written only inside the drain loop.
+		 */
+		private @Nullable ServingStatus emitted;
+
+		Watcher(ServingStatusStore store, String service, CoreSubscriber<? super ServingStatus> actual) {
+			this.store = store;
+			this.service = service;
+			this.actual = actual;
+		}
+
+		void start() {
+			if (this.done != 0) {
+				return;
+			}
+			this.store.register(this);
+			if (this.done != 0) {
+				// Cancelled while registering: the cancel may have missed the registration.
+				this.store.unregister(this);
+				return;
+			}
+			drain();
+		}
+
+		@Override
+		public void request(long n) {
+			if (Operators.validate(n)) {
+				Operators.addCap(REQUESTED, this, n);
+				drain();
+			}
+		}
+
+		@Override
+		public void cancel() {
+			if (DONE.compareAndSet(this, 0, 1)) {
+				this.store.unregister(this);
+			}
+		}
+
+		void drain() {
+			if (WIP.getAndIncrement(this) != 0) {
+				return;
+			}
+			int missed = 1;
+			for (;;) {
+				if (this.done != 0) {
+					return;
+				}
+				// Read 'closed' before the status: once closed, every status read is final.
+				boolean closed = this.store.closed;
+				ServingStatus current = this.store.current(this.service);
+				if (current != this.emitted && this.requested > 0) {
+					this.emitted = current;
+					if (this.requested != Long.MAX_VALUE) {
+						REQUESTED.decrementAndGet(this);
+					}
+					try {
+						this.actual.onNext(current);
+					}
+					catch (Throwable ex) {
+						Exceptions.throwIfFatal(ex);
+						cancel();
+						this.actual.onError(Operators.onOperatorError(ex, this.actual.currentContext()));
+						return;
+					}
+				}
+				if (closed && current == this.emitted
+						&& (current == ServingStatus.NOT_SERVING || current == ServingStatus.SERVICE_UNKNOWN)) {
+					if (DONE.compareAndSet(this, 0, 1)) {
+						this.store.unregister(this);
+						this.actual.onComplete();
+					}
+					return;
+				}
+				missed = WIP.addAndGet(this, -missed);
+				if (missed == 0) {
+					return;
+				}
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,171 @@
+package dev.livery.autoconfigure.loadbalancer;
+
+import dev.livery.loadbalancer.EndpointPools;
+import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.actuate.BalancerEndpoint;
+import dev.livery.loadbalancer.actuate.LoadBalancerMetrics;
+import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
+import dev.livery.loadbalancer.cloud.LiveryLoadBalancerLifecycle;
+import dev.livery.loadbalancer.cloud.LoadBalancedWebClientBuilderPostProcessor;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.cloud.client.loadbalancer.LoadBalancerAutoConfiguration;
+import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerBeanPostProcessorAutoConfiguration;
+import org.springframework.cloud.client.loadbalancer.reactive.ReactorLoadBalancerClientAutoConfiguration;
+import org.springframework.cloud.commons.util.UtilAutoConfiguration;
+import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClientSpecification;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.cloud.loadbalancer.core.RoundRobinLoadBalancer;
+import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link LiveryLoadBalancerAutoConfiguration} and its companions.
+ */
+class LiveryLoadBalancerAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withPropertyValues("spring.cloud.discovery.client.simple.instances.svc[0].uri=http://127.0.0.1:1")
+		.withConfiguration(AutoConfigurations.of(UtilAutoConfiguration.class,
+				org.springframework.cloud.client.discovery.simple.SimpleDiscoveryClientAutoConfiguration.class,
+				LoadBalancerAutoConfiguration.class,
+				org.springframework.cloud.loadbalancer.config.LoadBalancerAutoConfiguration.class,
+				LoadBalancerBeanPostProcessorAutoConfiguration.class, ReactorLoadBalancerClientAutoConfiguration.class,
+				LiveryLoadBalancerAutoConfiguration.class, BalancerEndpointAutoConfiguration.class,
+				LoadBalancerMetricsAutoConfiguration.class));
+
+	@Test
+	void runShouldMakeLiveryEveryClientsBalancer() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasSingleBean(EndpointPools.class)
+				.hasSingleBean(LiveryLoadBalancerLifecycle.class)
+				.hasSingleBean(LoadBalancedWebClientBuilderPostProcessor.class)
+				.hasSingleBean(LoadBalancerMetrics.class);
+			assertThat(context.getBeansOfType(LoadBalancerClientSpecification.class).values())
+				.filteredOn((spec) -> spec.getName().startsWith("default."))
+				.flatExtracting((spec) -> java.util.List.of(spec.getConfiguration()))
+				.contains(LiveryLoadBalancerClientConfiguration.class);
+			Object balancer = context.getBean(LoadBalancerClientFactory.class)
+				.getInstance("svc");
+			assertThat(balancer).isInstanceOf(LiveryLoadBalancer.class);
+			assertThat(((LiveryLoadBalancer) balancer).getPolicy()).isEqualTo(PickPolicy.P2C);
+		});
+	}
+
+	@Test
+	void runShouldCreateTheEndpointOnlyWhenExposed() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(BalancerEndpoint.class));
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=balancer")
+			.run((context) -> assertThat(context).hasSingleBean(BalancerEndpoint.class));
+	}
+
+	@Test
+	void runWhenDisabledShouldLeaveSpringCloudsDefault() {
+		this.contextRunner.withPropertyValues("livery.loadbalancer.enabled=false").run((context) -> {
+			assertThat(context).doesNotHaveBean(EndpointPools.class).doesNotHaveBean(BalancerEndpoint.class);
+			assertThat(context.getBean(LoadBalancerClientFactory.class).getInstance("svc"))
+				.isInstanceOf(RoundRobinLoadBalancer.class);
+		});
+	}
+
+	@Test
+	void runWhenDisabledForOneClientShouldLeaveThatClientToSpringCloud() {
+		this.contextRunner.withPropertyValues("livery.loadbalancer.clients.svc.enabled=false").run((context) -> {
+			LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+			assertThat(factory.getInstance("svc")).isInstanceOf(RoundRobinLoadBalancer.class);
+			assertThat(factory.getInstance("other")).isInstanceOf(LiveryLoadBalancer.class);
+		});
+	}
+
+	@Test
+	void runWithPerClientPolicyShouldOverlayTheDefaults() {
+		this.contextRunner
+			.withPropertyValues("livery.loadbalancer.clients.svc.policy=round-robin",
+					"livery.loadbalancer.outlier.consecutive-failures=7")
+			.run((context) -> {
+				LiveryLoadBalancerProperties properties = context.getBean(LiveryLoadBalancerProperties.class);
+				assertThat(properties.settingsFor("svc").policy()).isEqualTo(PickPolicy.ROUND_ROBIN);
+				assertThat(properties.settingsFor("svc").outlier().consecutiveFailures()).isEqualTo(7);
+				assertThat(properties.settingsFor("other").policy()).isEqualTo(PickPolicy.P2C);
+				assertThat(((LiveryLoadBalancer) context.getBean(LoadBalancerClientFactory.class).getInstance("svc"))
+					.getPolicy()).isEqualTo(PickPolicy.ROUND_ROBIN);
+			});
+	}
+
+	@Test
+	void runWithoutSpringCloudLoadBalancerShouldBackOff() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(ReactorServiceInstanceLoadBalancer.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(EndpointPools.class)
+				.doesNotHaveBean(BalancerEndpoint.class)
+				.doesNotHaveBean(LoadBalancerMetrics.class));
+	}
+
+	@Test
+	void runWithoutActuatorOrMicrometerShouldStillBalance() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=balancer")
+			.withClassLoader(new FilteredClassLoader(org.springframework.boot.actuate.endpoint.annotation.Endpoint.class,
+					io.micrometer.core.instrument.binder.MeterBinder.class))
+			.run((context) -> assertThat(context).hasSingleBean(EndpointPools.class)
+				.doesNotHaveBean(BalancerEndpoint.class)
+				.doesNotHaveBean(LoadBalancerMetrics.class));
+	}
+
+	@Test
+	void runWithUserBeansShouldBackOff() {
+		EndpointPools<?> pools = new EndpointPools<>((Object o) -> o.toString(), dev.livery.loadbalancer.Ticker.system(),
+				dev.livery.loadbalancer.PoolListener.NONE);
+		this.contextRunner.withBean(EndpointPools.class, () -> pools)
+			.run((context) -> assertThat(context.getBean(EndpointPools.class)).isSameAs(pools));
+	}
+
+	@Test
+	void runWithZeroConsecutiveFailuresShouldFailNamingTheProperty() {
+		assertStartupFails("livery.loadbalancer.outlier.consecutive-failures=0",
+				"livery.loadbalancer.outlier.consecutive-failures");
+	}
+
+	@Test
+	void runWithNegativeEjectionTimeShouldFailNamingTheProperty() {
+		assertStartupFails("livery.loadbalancer.outlier.ejection-time=-1s", "livery.loadbalancer.outlier.ejection-time");
+	}
+
+	@Test
+	void runWithMaxEjectionTimeBelowEjectionTimeShouldFailNamingTheProperty() {
+		assertStartupFails("livery.loadbalancer.outlier.max-ejection-time=10s",
+				"livery.loadbalancer.outlier.max-ejection-time");
+	}
+
+	@Test
+	void runWithPercentOutOfRangeShouldFailNamingTheProperty() {
+		assertStartupFails("livery.loadbalancer.outlier.max-ejection-percent=101",
+				"livery.loadbalancer.outlier.max-ejection-percent");
+	}
+
+	@Test
+	void runWithBadStatusCodesShouldFailNamingTheProperty() {
+		assertStartupFails("livery.loadbalancer.outlier.failure-status-codes=500-abc",
+				"livery.loadbalancer.outlier.failure-status-codes");
+	}
+
+	@Test
+	void runWithBadClientOverrideShouldFailNamingTheClientsProperty() {
+		assertStartupFails("livery.loadbalancer.clients.users.outlier.consecutive-failures=0",
+				"livery.loadbalancer.clients.users.outlier.consecutive-failures");
+	}
+
+	private void assertStartupFails(String property, String name) {
+		this.contextRunner.withPropertyValues(property).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining(name);
+		});
+	}
+
+}

@@ -1,0 +1,232 @@
+package dev.livery.autoconfigure.serving;
+
+import java.util.Map;
+
+import dev.livery.serving.ServingStatus;
+import dev.livery.serving.ServingStatusEndpoint;
+import dev.livery.serving.ServingStatusHealthIndicator;
+import dev.livery.serving.ServingStatusMeterBinder;
+import dev.livery.serving.ServingStatusReadinessPublisher;
+import dev.livery.serving.ServingStatusShutdownLifecycle;
+import dev.livery.serving.ServingStatusStore;
+import dev.livery.serving.ServingStatusWatchHandler;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link ServingStatusAutoConfiguration} and {@link ServingStatusMetricsAutoConfiguration}.
+ */
+class ServingStatusAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ApplicationAvailabilityAutoConfiguration.class,
+				ServingStatusAutoConfiguration.class, ServingStatusMetricsAutoConfiguration.class));
+
+	private final ReactiveWebApplicationContextRunner reactiveContextRunner = new ReactiveWebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ServingStatusAutoConfiguration.class));
+
+	@Test
+	void runShouldCreateStoreAndItsWiring() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasSingleBean(ServingStatusStore.class)
+				.hasSingleBean(ServingStatusReadinessPublisher.class)
+				.hasSingleBean(ServingStatusShutdownLifecycle.class)
+				.hasSingleBean(ServingStatusHealthIndicator.class)
+				.hasBean("servingStatusHealthIndicator")
+				.doesNotHaveBean(ServingStatusWatchHandler.class)
+				.doesNotHaveBean(ServingStatusMeterBinder.class);
+			assertThat(context.getBean(ServingStatusStore.class).get("")).contains(ServingStatus.SERVING);
+		});
+	}
+
+	@Test
+	void runWhenDisabledShouldNotCreateStore() {
+		this.contextRunner.withPropertyValues("livery.serving.enabled=false").run((context) -> {
+			assertThat(context).hasNotFailed()
+				.doesNotHaveBean(ServingStatusStore.class)
+				.doesNotHaveBean(ServingStatusReadinessPublisher.class)
+				.doesNotHaveBean(ServingStatusShutdownLifecycle.class)
+				.doesNotHaveBean(ServingStatusHealthIndicator.class)
+				.doesNotHaveBean(ServingStatusProperties.class);
+		});
+	}
+
+	@Test
+	void runWithUserStoreShouldUseIt() {
+		this.contextRunner.withUserConfiguration(UserStoreConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(ServingStatusStore.class);
+			assertThat(context.getBean(ServingStatusStore.class)).isSameAs(context.getBean("userStore"));
+			assertThat(context.getBean(ServingStatusHealthIndicator.class).health().getStatus().getCode())
+				.isEqualTo("OUT_OF_SERVICE");
+		});
+	}
+
+	@Test
+	void runWithUserHealthIndicatorShouldBackOff() {
+		this.contextRunner.withBean("servingStatusHealthIndicator", Object.class, Object::new)
+			.run((context) -> assertThat(context).doesNotHaveBean(ServingStatusHealthIndicator.class)
+				.hasBean("servingStatusHealthIndicator"));
+	}
+
+	@Test
+	void runWithoutActuatorOrMicrometerShouldStillCreateWorkingStore() {
+		this.contextRunner
+			.withClassLoader(new FilteredClassLoader("org.springframework.boot.actuate.",
+					"org.springframework.boot.health.", "io.micrometer."))
+			.withBean(SimpleMeterRegistry.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed()
+					.hasSingleBean(ServingStatusStore.class)
+					.doesNotHaveBean("servingStatusHealthIndicator")
+					.doesNotHaveBean("servingStatusEndpoint")
+					.doesNotHaveBean("servingStatusMeterBinder");
+				ServingStatusStore store = context.getBean(ServingStatusStore.class);
+				assertThat(store.set("orders", ServingStatus.NOT_SERVING)).isTrue();
+				assertThat(store.get("orders")).contains(ServingStatus.NOT_SERVING);
+			});
+	}
+
+	@Test
+	void runWithHealthIndicatorDisabledShouldNotCreateIt() {
+		this.contextRunner.withPropertyValues("management.health.servingstatus.enabled=false")
+			.run((context) -> assertThat(context).hasSingleBean(ServingStatusStore.class)
+				.doesNotHaveBean(ServingStatusHealthIndicator.class));
+	}
+
+	@Test
+	void runWithExposedEndpointShouldCreateIt() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=servingstatus")
+			.run((context) -> assertThat(context).hasSingleBean(ServingStatusEndpoint.class));
+	}
+
+	@Test
+	void runWithUnexposedEndpointShouldNotCreateIt() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ServingStatusEndpoint.class));
+	}
+
+	@Test
+	void runWithMeterRegistryShouldCreateMeterBinder() {
+		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run((context) -> assertThat(context).hasSingleBean(ServingStatusMeterBinder.class));
+	}
+
+	@Test
+	void runWithInitialServicesShouldSetThem() {
+		this.contextRunner
+			.withPropertyValues("livery.serving.services.orders=NOT_SERVING", "livery.serving.services.billing=serving")
+			.run((context) -> {
+				ServingStatusStore store = context.getBean(ServingStatusStore.class);
+				assertThat(store.get("orders")).contains(ServingStatus.NOT_SERVING);
+				assertThat(store.get("billing")).contains(ServingStatus.SERVING);
+				assertThat(store.get("")).contains(ServingStatus.SERVING);
+			});
+	}
+
+	@Test
+	void runWithServiceUnknownInitialStatusShouldFailNamingProperty() {
+		this.contextRunner.withPropertyValues("livery.serving.services.orders=SERVICE_UNKNOWN")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("livery.serving.services.orders"));
+	}
+
+	@Test
+	void runWithUnknownInitialStatusNameShouldFailNamingProperty() {
+		this.contextRunner.withPropertyValues("livery.serving.services.orders=BOGUS")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("livery.serving.services.orders"));
+	}
+
+	@Test
+	void runWithRelativeWatchPathShouldFailNamingProperty() {
+		this.contextRunner.withPropertyValues("livery.serving.watch-path=watch")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("livery.serving.watch-path"));
+	}
+
+	@Test
+	void runWithRootWatchPathShouldFailNamingProperty() {
+		this.contextRunner.withPropertyValues("livery.serving.watch-path=/")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("livery.serving.watch-path"));
+	}
+
+	@Test
+	void runWhenNotServingOnShutdownDisabledShouldNotCreateLifecycle() {
+		this.contextRunner.withPropertyValues("livery.serving.not-serving-on-shutdown=false")
+			.run((context) -> assertThat(context).hasSingleBean(ServingStatusStore.class)
+				.doesNotHaveBean(ServingStatusShutdownLifecycle.class));
+	}
+
+	@Test
+	void closeShouldPutStoreInTerminalState() {
+		ServingStatusStore[] store = new ServingStatusStore[1];
+		this.contextRunner.run((context) -> {
+			store[0] = context.getBean(ServingStatusStore.class);
+			store[0].set("orders", ServingStatus.SERVING);
+			assertThat(store[0].isTerminal()).isFalse();
+		});
+		assertThat(store[0].isTerminal()).isTrue();
+		assertThat(store[0].all()).containsOnly(Map.entry("", ServingStatus.NOT_SERVING),
+				Map.entry("orders", ServingStatus.NOT_SERVING));
+	}
+
+	@Test
+	void serverStatusShouldDriveReadiness() {
+		this.contextRunner.run((context) -> {
+			ServingStatusStore store = context.getBean(ServingStatusStore.class);
+			ApplicationAvailability availability = context.getBean(ApplicationAvailability.class);
+			store.set("", ServingStatus.NOT_SERVING);
+			assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.REFUSING_TRAFFIC);
+			store.set("", ServingStatus.SERVING);
+			assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
+			store.set("orders", ServingStatus.NOT_SERVING);
+			assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
+		});
+	}
+
+	@Test
+	void runInReactiveWebApplicationShouldCreateWatchRoute() {
+		this.reactiveContextRunner.run((context) -> assertThat(context).hasSingleBean(ServingStatusWatchHandler.class)
+			.hasBean("servingStatusWatchRouter"));
+	}
+
+	@Test
+	void runInReactiveWebApplicationWhenDisabledShouldNotCreateWatchRoute() {
+		this.reactiveContextRunner.withPropertyValues("livery.serving.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(ServingStatusWatchHandler.class)
+				.doesNotHaveBean("servingStatusWatchRouter"));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserStoreConfiguration {
+
+		@Bean
+		ServingStatusStore userStore() {
+			ServingStatusStore store = new ServingStatusStore();
+			store.set("", ServingStatus.NOT_SERVING);
+			return store;
+		}
+
+	}
+
+}

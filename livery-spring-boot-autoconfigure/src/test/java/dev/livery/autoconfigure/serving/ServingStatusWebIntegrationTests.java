@@ -1,0 +1,323 @@
+package dev.livery.autoconfigure.serving;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.livery.serving.ServingStatus;
+import dev.livery.serving.ServingStatusMeterBinder;
+import dev.livery.serving.ServingStatusStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.test.StepVerifier;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Serving status over real HTTP: health, readiness group, the {@code servingstatus} endpoint, the SSE watch and the
+ * gauge, in a WebFlux application on a random loopback port.
+ */
+@SpringBootTest(classes = ServingStatusTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "server.address=127.0.0.1", "spring.main.banner-mode=off",
+				"management.endpoints.web.exposure.include=health,servingstatus",
+				"management.endpoint.health.show-details=always", "management.endpoint.health.probes.enabled=true",
+				"management.endpoint.health.group.readiness.include=readinessState,servingStatus",
+				"management.endpoint.health.group.readiness.show-details=always" })
+class ServingStatusWebIntegrationTests {
+
+	private static final ParameterizedTypeReference<ServerSentEvent<String>> EVENT = new ParameterizedTypeReference<>() {
+	};
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private ServingStatusStore store;
+
+	@Autowired
+	private MeterRegistry meterRegistry;
+
+	private WebTestClient client;
+
+	@BeforeEach
+	void createClient() {
+		this.client = WebTestClient.bindToServer()
+			.baseUrl("http://127.0.0.1:" + this.port)
+			.responseTimeout(Duration.ofSeconds(10))
+			.build();
+	}
+
+	@AfterEach
+	void resetStore() {
+		this.store.all().keySet().stream().filter((service) -> !service.isEmpty()).forEach(this.store::clear);
+		this.store.set("", ServingStatus.SERVING);
+	}
+
+	@Test
+	void healthIsUpWhileServerIsServing() {
+		this.store.set("orders", ServingStatus.NOT_SERVING);
+		this.client.get()
+			.uri("/actuator/health")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("UP")
+			.jsonPath("$.components.servingStatus.status")
+			.isEqualTo("UP")
+			.jsonPath("$.components.servingStatus.details.server")
+			.isEqualTo("SERVING")
+			.jsonPath("$.components.servingStatus.details.services.orders")
+			.isEqualTo("NOT_SERVING");
+	}
+
+	@Test
+	void healthIsOutOfServiceAnd503WhileServerIsNotServing() {
+		this.store.set("", ServingStatus.NOT_SERVING);
+		this.client.get()
+			.uri("/actuator/health")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(503)
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("OUT_OF_SERVICE")
+			.jsonPath("$.components.servingStatus.status")
+			.isEqualTo("OUT_OF_SERVICE");
+	}
+
+	@Test
+	void healthIsUnknownWhileServerIsUnknown() {
+		this.store.set("", ServingStatus.UNKNOWN);
+		this.client.get()
+			.uri("/actuator/health/servingStatus")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("UNKNOWN");
+	}
+
+	@Test
+	void readinessGroupReflectsServerNotServing() {
+		this.client.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+		postStatus("/actuator/servingstatus", "{\"status\":\"NOT_SERVING\"}").expectStatus().isOk();
+		this.client.get()
+			.uri("/actuator/health/readiness")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(503)
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("OUT_OF_SERVICE")
+			.jsonPath("$.components.readinessState.status")
+			.isEqualTo("OUT_OF_SERVICE")
+			.jsonPath("$.components.servingStatus.status")
+			.isEqualTo("OUT_OF_SERVICE");
+		postStatus("/actuator/servingstatus", "{\"status\":\"SERVING\"}").expectStatus().isOk();
+		this.client.get()
+			.uri("/actuator/health/readiness")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.components.readinessState.status")
+			.isEqualTo("UP");
+	}
+
+	@Test
+	void endpointReadsEveryServiceAndOneService() {
+		this.store.set("orders", ServingStatus.SERVING);
+		this.store.set("billing", ServingStatus.NOT_SERVING);
+		this.client.get()
+			.uri("/actuator/servingstatus")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.json("{\"status\":\"SERVING\",\"services\":{\"billing\":\"NOT_SERVING\",\"orders\":\"SERVING\"}}", true);
+		this.client.get()
+			.uri("/actuator/servingstatus/billing")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.json("{\"service\":\"billing\",\"status\":\"NOT_SERVING\"}", true);
+		this.store.set("grpc.health.v1.Health", ServingStatus.UNKNOWN);
+		this.client.get()
+			.uri("/actuator/servingstatus/grpc.health.v1.Health")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.json("{\"service\":\"grpc.health.v1.Health\",\"status\":\"UNKNOWN\"}", true);
+		this.client.get()
+			.uri("/actuator/servingstatus/never-set")
+			.exchange()
+			.expectStatus()
+			.isNotFound()
+			.expectBody()
+			.jsonPath("$.message")
+			.isEqualTo("Unknown service 'never-set'");
+	}
+
+	@Test
+	void endpointSetsServerAndNamedServices() {
+		postStatus("/actuator/servingstatus", "{\"status\":\"NOT_SERVING\"}").expectStatus()
+			.isOk()
+			.expectBody()
+			.json("{\"service\":\"\",\"status\":\"NOT_SERVING\"}", true);
+		assertThat(this.store.get("")).contains(ServingStatus.NOT_SERVING);
+		postStatus("/actuator/servingstatus/orders", "{\"status\":\"serving\"}").expectStatus()
+			.isOk()
+			.expectBody()
+			.json("{\"service\":\"orders\",\"status\":\"SERVING\"}", true);
+		assertThat(this.store.get("orders")).contains(ServingStatus.SERVING);
+	}
+
+	@Test
+	void endpointClearsNamedService() {
+		this.store.set("orders", ServingStatus.SERVING);
+		this.client.delete().uri("/actuator/servingstatus/orders").exchange().expectStatus().isNoContent();
+		assertThat(this.store.get("orders")).isEmpty();
+		this.client.get().uri("/actuator/servingstatus/orders").exchange().expectStatus().isNotFound();
+		this.client.delete().uri("/actuator/servingstatus/orders").exchange().expectStatus().isNotFound();
+	}
+
+	@Test
+	void endpointAnswersBadStatusWith400AndChangesNothing() {
+		this.store.set("orders", ServingStatus.SERVING);
+		Map<String, ServingStatus> before = this.store.all();
+		postStatus("/actuator/servingstatus/orders", "{\"status\":\"BOGUS\"}").expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.message")
+			.isEqualTo("Invalid status 'BOGUS'; expected one of UNKNOWN, SERVING, NOT_SERVING");
+		postStatus("/actuator/servingstatus", "{\"status\":\"SERVICE_UNKNOWN\"}").expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.message")
+			.isEqualTo("Invalid status 'SERVICE_UNKNOWN'; expected one of UNKNOWN, SERVING, NOT_SERVING");
+		postStatus("/actuator/servingstatus", "{}").expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.message")
+			.isEqualTo("Missing 'status'; expected one of UNKNOWN, SERVING, NOT_SERVING");
+		postStatus("/actuator/servingstatus/billing", "{\"status\":\"\"}").expectStatus().isBadRequest();
+		this.client.post()
+			.uri("/actuator/servingstatus")
+			.contentType(MediaType.APPLICATION_JSON)
+			.exchange()
+			.expectStatus()
+			.isBadRequest();
+		this.client.post().uri("/actuator/servingstatus").exchange().expectStatus().is4xxClientError();
+		postStatus("/actuator/servingstatus/billing", "{\"status\":").expectStatus().is4xxClientError();
+		assertThat(this.store.all()).isEqualTo(before);
+	}
+
+	@Test
+	void sseWatchReceivesCurrentStatusThenChanges() {
+		Flux<ServerSentEvent<String>> events = sseClient().get()
+			.uri("/livery/serving/watch/orders")
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.retrieve()
+			.bodyToFlux(EVENT);
+		StepVerifier.create(events)
+			.assertNext((event) -> assertEvent(event, ServingStatus.SERVICE_UNKNOWN))
+			.then(() -> this.store.set("orders", ServingStatus.SERVING))
+			.assertNext((event) -> assertEvent(event, ServingStatus.SERVING))
+			.then(() -> this.store.set("orders", ServingStatus.NOT_SERVING))
+			.assertNext((event) -> assertEvent(event, ServingStatus.NOT_SERVING))
+			.then(() -> this.store.clear("orders"))
+			.assertNext((event) -> assertEvent(event, ServingStatus.SERVICE_UNKNOWN))
+			.thenCancel()
+			.verify(Duration.ofSeconds(10));
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.store.watcherCount("orders") == 0);
+	}
+
+	@Test
+	void sseWatchOfBasePathWatchesServer() {
+		Flux<ServerSentEvent<String>> events = sseClient().get()
+			.uri("/livery/serving/watch")
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.retrieve()
+			.bodyToFlux(EVENT);
+		StepVerifier.create(events)
+			.assertNext((event) -> assertEvent(event, ServingStatus.SERVING))
+			.then(() -> this.store.set("", ServingStatus.NOT_SERVING))
+			.assertNext((event) -> assertEvent(event, ServingStatus.NOT_SERVING))
+			.thenCancel()
+			.verify(Duration.ofSeconds(10));
+	}
+
+	@Test
+	void sseWireFormatIsOneStatusEventPerStatus() {
+		String firstEvent = HttpClient.create(ConnectionProvider.newConnection())
+			.headers((headers) -> headers.set("Accept", "text/event-stream"))
+			.get()
+			.uri("http://127.0.0.1:" + this.port + "/livery/serving/watch")
+			.responseContent()
+			.asString()
+			.scan(String::concat)
+			.filter((received) -> received.contains("\n\n"))
+			.next()
+			.block(Duration.ofSeconds(10));
+		assertThat(firstEvent).isEqualTo("event:status\ndata:SERVING\n\n");
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.store.watcherCount("") == 1);
+	}
+
+	@Test
+	void gaugeReportsCurrentStatus() {
+		this.store.set("orders", ServingStatus.NOT_SERVING);
+		assertThat(gauge("orders", ServingStatus.NOT_SERVING)).isEqualTo(1.0);
+		assertThat(gauge("orders", ServingStatus.SERVING)).isEqualTo(0.0);
+		this.store.set("orders", ServingStatus.SERVING);
+		assertThat(gauge("orders", ServingStatus.NOT_SERVING)).isEqualTo(0.0);
+		assertThat(gauge("orders", ServingStatus.SERVING)).isEqualTo(1.0);
+		assertThat(gauge("", ServingStatus.SERVING)).isEqualTo(1.0);
+	}
+
+	private double gauge(String service, ServingStatus status) {
+		return this.meterRegistry.get(ServingStatusMeterBinder.METRIC_NAME)
+			.tag("service", service)
+			.tag("status", status.name())
+			.gauge()
+			.value();
+	}
+
+	private WebTestClient.ResponseSpec postStatus(String uri, String body) {
+		return this.client.post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
+	}
+
+	private WebClient sseClient() {
+		HttpClient httpClient = HttpClient.create(ConnectionProvider.newConnection());
+		return WebClient.builder()
+			.baseUrl("http://127.0.0.1:" + this.port)
+			.clientConnector(new ReactorClientHttpConnector(httpClient))
+			.build();
+	}
+
+	private static void assertEvent(ServerSentEvent<String> event, ServingStatus status) {
+		assertThat(event.event()).isEqualTo("status");
+		assertThat(event.data()).isEqualTo(status.name());
+	}
+
+}
