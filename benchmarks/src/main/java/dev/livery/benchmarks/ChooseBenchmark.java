@@ -53,7 +53,12 @@ public class ChooseBenchmark {
 	@State(Scope.Benchmark)
 	public static class Balancer {
 
-		@Param({ "livery-p2c", "livery-rr", "sc-round-robin", "sc-random" })
+		/**
+		 * {@code sc-round-robin-caching} is Spring Cloud's round robin behind the caching supplier its default
+		 * configuration adds ({@code withDiscoveryClient().withCaching()}), for reference; the others all read the
+		 * bare static supplier.
+		 */
+		@Param({ "livery-p2c", "livery-rr", "sc-round-robin", "sc-random", "sc-round-robin-caching" })
 		public String balancer;
 
 		@Param("16")
@@ -72,6 +77,8 @@ public class ChooseBenchmark {
 				case "livery-rr" -> livery(supplier, PickPolicy.ROUND_ROBIN);
 				case "sc-round-robin" -> new RoundRobinLoadBalancer(supplier, Instances.SERVICE);
 				case "sc-random" -> new RandomLoadBalancer(supplier, Instances.SERVICE);
+				case "sc-round-robin-caching" -> new RoundRobinLoadBalancer(Instances.caching(supplier),
+						Instances.SERVICE);
 				default -> throw new IllegalArgumentException(this.balancer);
 			};
 			// Seed (livery lists its instances on the first request) and check the balancer answers.

@@ -78,6 +78,16 @@ public class CorePickBenchmark {
 		return lease;
 	}
 
+	/**
+	 * Baseline: one clock read, as {@code LiveryLoadBalancer.choose} does on every call to see whether its member
+	 * list is due for a refresh.
+	 */
+	@Benchmark
+	@Threads(1)
+	public long nanoTime1() {
+		return System.nanoTime();
+	}
+
 	static Lease<ServiceInstance> pickSuccess(Pool state) {
 		Lease<ServiceInstance> lease = state.pool.pick();
 		lease.recordSuccess();

@@ -16,6 +16,9 @@ import org.springframework.cloud.client.loadbalancer.DefaultRequest;
 import org.springframework.cloud.client.loadbalancer.Request;
 import org.springframework.cloud.client.loadbalancer.RequestData;
 import org.springframework.cloud.client.loadbalancer.RequestDataContext;
+import org.springframework.cloud.loadbalancer.cache.DefaultLoadBalancerCacheManager;
+import org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheProperties;
+import org.springframework.cloud.loadbalancer.core.CachingServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -48,6 +51,17 @@ final class Instances {
 		ServiceInstanceListSupplier supplier = new StaticSupplier(instances);
 		StaticListableBeanFactory beans = new StaticListableBeanFactory(Map.of("supplier", supplier));
 		return beans.getBeanProvider(ServiceInstanceListSupplier.class);
+	}
+
+	/**
+	 * The given supplier behind Spring Cloud's caching supplier, as its default configuration builds it (without
+	 * Caffeine on the class path).
+	 */
+	static ObjectProvider<ServiceInstanceListSupplier> caching(ObjectProvider<ServiceInstanceListSupplier> delegate) {
+		ServiceInstanceListSupplier caching = new CachingServiceInstanceListSupplier(delegate.getObject(),
+				new DefaultLoadBalancerCacheManager(new LoadBalancerCacheProperties()));
+		return new StaticListableBeanFactory(Map.of("supplier", caching))
+			.getBeanProvider(ServiceInstanceListSupplier.class);
 	}
 
 	/**
