@@ -53,6 +53,7 @@ public final class LimiterHarness {
 		int limit = 8;
 		Duration serviceTime = Duration.ofMillis(40);
 		Duration overloadDuration = Duration.ofSeconds(8);
+		String out = null;
 		for (String arg : args) {
 			String[] kv = arg.replaceFirst("^--", "").split("=", 2);
 			switch (kv[0]) {
@@ -61,17 +62,17 @@ public final class LimiterHarness {
 				case "connections" -> connections = Integer.parseInt(kv[1]);
 				case "limit" -> limit = Integer.parseInt(kv[1]);
 				case "service-time" -> serviceTime = Duration.ofMillis(Long.parseLong(kv[1].replace("ms", "")));
+				case "out" -> out = kv[1];
 				case "overload-duration" ->
 					overloadDuration = Duration.ofSeconds(Long.parseLong(kv[1].replace("s", "")));
 				default -> throw new IllegalArgumentException("Unknown option '" + arg + "'; options: --slice=5s "
-						+ "--rounds=3 --connections=32 --limit=8 --service-time=40ms --overload-duration=8s");
+						+ "--rounds=3 --connections=32 --limit=8 --service-time=40ms --overload-duration=8s --out=<report.md>");
 			}
 		}
 		StringBuilder report = new StringBuilder();
 		throughput(report, slice, rounds, connections);
 		overload(report, limit, serviceTime, overloadDuration);
 		System.out.println(report);
-		String out = System.getProperty("harness.out");
 		if (out != null) {
 			Files.writeString(Path.of(out), report, StandardCharsets.UTF_8);
 		}

@@ -149,7 +149,7 @@ public final class RoutingHarness {
 					default -> throw new IllegalArgumentException("Unknown option '" + arg + "'; options: --scenarios="
 							+ "healthy,slow,503,dead,hang,flap,dead+retry --modes=livery,vanilla --duration=8s "
 							+ "--warmup=1s --rate=800 --seed=42 --backends=4 --base-delay=1ms --slow-delay=300ms "
-							+ "--caller-timeout=1s --ejection-time=1s --flap-period=<0.75 x duration>");
+							+ "--caller-timeout=1s --ejection-time=1s --flap-period=<0.75 x duration> --out=<report.md>");
 				}
 			}
 			if (flapPeriod == null) {
@@ -212,7 +212,17 @@ public final class RoutingHarness {
 	}
 
 	public static void main(String[] args) throws Exception {
-		Options options = Options.parse(args);
+		String out = null;
+		List<String> rest = new ArrayList<>();
+		for (String arg : args) {
+			if (arg.startsWith("--out=")) {
+				out = arg.substring("--out=".length());
+			}
+			else {
+				rest.add(arg);
+			}
+		}
+		Options options = Options.parse(rest.toArray(String[]::new));
 		RoutingHarness harness = new RoutingHarness(options, System.err);
 		long started = System.nanoTime();
 		// Warm the JVM up on both code paths before anything is measured.
@@ -221,7 +231,6 @@ public final class RoutingHarness {
 		String report = report(options, results);
 		System.out.println(report);
 		System.err.printf("total time %.0f s%n", (System.nanoTime() - started) / 1e9);
-		String out = System.getProperty("harness.out");
 		if (out != null) {
 			Files.writeString(Path.of(out), report, StandardCharsets.UTF_8);
 		}
@@ -269,6 +278,11 @@ public final class RoutingHarness {
 				case FLAP -> victim.flap(settings.flapPeriod());
 			}
 			Load load = load(client, settings, settings.duration(), settings.seed());
+			StringBuilder timeline = new StringBuilder();
+			for (int i = 0; i < settings.duration().toMillis() / 250; i++) {
+				timeline.append(load.slowBySlot.get(i)).append(' ');
+			}
+			this.log.println("  requests > 10 ms per 250 ms slot: " + timeline);
 			long[] received = backends.stream().mapToLong(Backend::received).toArray();
 			return new Result(scenario, mode, load.sent, load.ok.sum(), load.errors.sum(), load.latency, received,
 					new TreeMap<>(load.errorKinds.entrySet()
@@ -313,6 +327,9 @@ public final class RoutingHarness {
 
 		long sent;
 
+		/** Requests slower than 10 ms, by the 250 ms slot of the run in which they were scheduled. */
+		final java.util.concurrent.atomic.AtomicIntegerArray slowBySlot = new java.util.concurrent.atomic.AtomicIntegerArray(400);
+
 		void error(String kind, long micros) {
 			this.latency.recordValue(Math.min(micros, this.latency.getHighestTrackableValue()));
 			this.errors.increment();
@@ -351,6 +368,11 @@ public final class RoutingHarness {
 				.uri("http://backend/")
 				.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
 				.timeout(settings.callerTimeout())
+				.doOnTerminate(() -> {
+					if (System.nanoTime() - scheduled > 10_000_000) {
+						load.slowBySlot.incrementAndGet((int) Math.min(399, (scheduled - start) / 250_000_000));
+					}
+				})
 				.subscribe((status) -> {
 					long micros = (System.nanoTime() - scheduled) / 1000;
 					if (status >= 200 && status < 300) {
