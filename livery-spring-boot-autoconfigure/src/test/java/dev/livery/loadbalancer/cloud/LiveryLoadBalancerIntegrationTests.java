@@ -228,6 +228,10 @@ class LiveryLoadBalancerIntegrationTests {
 			assertThat(get("drain").block(Duration.ofSeconds(10))).isEqualTo("drain-1");
 		}
 		assertThat(drained.received()).isEqualTo(before);
+		TestBackend other = backends.get("drain").get(1);
+		act("drain", other.key(), "drain").expectStatus().isOk();
+		assertThat(getStatus("drain")).as("nothing eligible: Spring Cloud's 503, not an exception").isEqualTo(503);
+		act("drain", other.key(), "restore").expectStatus().isOk();
 		act("drain", drained.key(), "restore").expectStatus().isOk().expectBody().jsonPath("$.state").isEqualTo("UP");
 		for (int i = 0; i < 200 && drained.received() == before; i++) {
 			get("drain").block(Duration.ofSeconds(10));
@@ -302,15 +306,7 @@ class LiveryLoadBalancerIntegrationTests {
 
 	@SuppressWarnings("unchecked")
 	private static Map<String, Object> endpoint(String service, TestBackend backend) {
-		Map<String, Object> body = actuator.get()
-			.uri("/balancer/" + service)
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
-			})
-			.returnResult()
-			.getResponseBody();
+		Map<String, Object> body = json("/balancer/" + service);
 		List<Map<String, Object>> endpoints = (List<Map<String, Object>>) body.get("endpoints");
 		return endpoints.stream()
 			.filter((endpoint) -> backend.key().equals(endpoint.get("endpoint")))
@@ -331,8 +327,15 @@ class LiveryLoadBalancerIntegrationTests {
 		for (String tag : tags) {
 			uri.append("tag=").append(tag).append('&');
 		}
-		Map<String, Object> body = actuator.get()
-			.uri(uri.toString())
+		Map<String, Object> body = json(uri.toString());
+		@SuppressWarnings("unchecked")
+		List<Map<String, Object>> measurements = (List<Map<String, Object>>) body.get("measurements");
+		return ((Number) measurements.get(0).get("value")).doubleValue();
+	}
+
+	private static Map<String, Object> json(String uri) {
+		return actuator.get()
+			.uri(uri)
 			.exchange()
 			.expectStatus()
 			.isOk()
@@ -340,9 +343,6 @@ class LiveryLoadBalancerIntegrationTests {
 			})
 			.returnResult()
 			.getResponseBody();
-		@SuppressWarnings("unchecked")
-		List<Map<String, Object>> measurements = (List<Map<String, Object>>) body.get("measurements");
-		return ((Number) measurements.get(0).get("value")).doubleValue();
 	}
 
 	private static void assertInFlightReturnsToZero(String service) {

@@ -1,0 +1,50 @@
+package dev.livery.concurrency;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * {@link MeterBinder} that reports a {@link ConcurrencyLimiter}'s requests in flight, its
+ * limit and its rejections.
+ *
+ * <p>Meters: gauge {@code livery.concurrency.in.flight}, gauge
+ * {@code livery.concurrency.limit} and function counter {@code livery.concurrency.rejected}.
+ * They read the limiter when scraped, so the request path pays nothing for them.
+ *
+ * @since 0.1.0
+ */
+public class ConcurrencyLimiterMetrics implements MeterBinder {
+
+	private static final String PREFIX = "livery.concurrency.";
+
+	private final ConcurrencyLimiter limiter;
+
+	/**
+	 * Create a binder for the given limiter.
+	 * @param limiter the limiter to report
+	 */
+	public ConcurrencyLimiterMetrics(ConcurrencyLimiter limiter) {
+		this.limiter = limiter;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		Gauge.builder(PREFIX + "in.flight", this.limiter, ConcurrencyLimiter::inFlight)
+			.description("Requests being handled now under the server concurrency limit")
+			.baseUnit("requests")
+			.strongReference(true)
+			.register(registry);
+		Gauge.builder(PREFIX + "limit", this.limiter, ConcurrencyLimiter::limit)
+			.description("Requests the server concurrency limit admits at once")
+			.baseUnit("requests")
+			.strongReference(true)
+			.register(registry);
+		FunctionCounter.builder(PREFIX + "rejected", this.limiter, ConcurrencyLimiter::rejected)
+			.description("Requests rejected with 503 because the server concurrency limit was reached")
+			.baseUnit("requests")
+			.register(registry);
+	}
+
+}
