@@ -8,7 +8,9 @@ import dev.livery.loadbalancer.OutlierDetection;
 import dev.livery.loadbalancer.PickPolicy;
 import dev.livery.loadbalancer.PoolListener;
 import dev.livery.loadbalancer.Ticker;
+import dev.livery.loadbalancer.cloud.ChoosePrototypes;
 import dev.livery.loadbalancer.cloud.FailureStatusCodes;
+import dev.livery.loadbalancer.cloud.InstanceLease;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -56,7 +58,9 @@ public class ChooseBenchmark {
 		/**
 		 * {@code sc-round-robin-caching} is Spring Cloud's round robin behind the caching supplier its default
 		 * configuration adds ({@code withDiscoveryClient().withCaching()}), for reference; the others all read the
-		 * bare static supplier.
+		 * bare static supplier. {@code proto-*} are benchmark-only prototypes of proposed changes to livery's
+		 * {@code choose} ({@link dev.livery.loadbalancer.cloud.ChoosePrototypes}), not part of the comparison: run
+		 * them with {@code -p balancer=livery-p2c,proto-no-clock,proto-no-clock-fused}.
 		 */
 		@Param({ "livery-p2c", "livery-rr", "sc-round-robin", "sc-random", "sc-round-robin-caching" })
 		public String balancer;
@@ -79,13 +83,24 @@ public class ChooseBenchmark {
 				case "sc-random" -> new RandomLoadBalancer(supplier, Instances.SERVICE);
 				case "sc-round-robin-caching" -> new RoundRobinLoadBalancer(Instances.caching(supplier),
 						Instances.SERVICE);
+				case "proto-no-clock", "proto-no-clock-fused" -> livery(supplier, PickPolicy.P2C);
 				default -> throw new IllegalArgumentException(this.balancer);
 			};
 			// Seed (livery lists its instances on the first request) and check the balancer answers.
 			Capture capture = new Capture();
 			this.loadBalancer.choose(this.request).subscribe(capture);
-			if (capture.take() == null) {
+			Response<ServiceInstance> seeded = capture.take();
+			if (seeded == null) {
 				throw new IllegalStateException(this.balancer + " chose nothing");
+			}
+			if (seeded.getServer() instanceof InstanceLease lease) {
+				lease.recordSuccess();
+			}
+			if (this.balancer.equals("proto-no-clock")) {
+				this.loadBalancer = ChoosePrototypes.withoutClockRead((LiveryLoadBalancer) this.loadBalancer);
+			}
+			else if (this.balancer.equals("proto-no-clock-fused")) {
+				this.loadBalancer = ChoosePrototypes.withoutClockReadFused((LiveryLoadBalancer) this.loadBalancer);
 			}
 		}
 
@@ -151,7 +166,7 @@ public class ChooseBenchmark {
 		state.loadBalancer.choose(state.request).subscribe(capture);
 		Response<ServiceInstance> response = capture.take();
 		ServiceInstance server = response.getServer();
-		if (server instanceof dev.livery.loadbalancer.cloud.InstanceLease lease) {
+		if (server instanceof InstanceLease lease) {
 			lease.recordSuccess();
 		}
 		return server;
