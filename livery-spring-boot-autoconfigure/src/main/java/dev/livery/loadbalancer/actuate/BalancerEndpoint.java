@@ -136,7 +136,7 @@ public class BalancerEndpoint {
 	}
 
 	private static WebEndpointResponse<Map<String, Object>> problem(int status, String message) {
-		return new WebEndpointResponse<>(Map.of("status", status, "error", message), status);
+		return new WebEndpointResponse<>(Map.of("message", message), status);
 	}
 
 }

@@ -1,7 +1,6 @@
 package dev.livery.loadbalancer.actuate;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,7 +78,7 @@ public class LoadBalancerMetrics implements MeterBinder, PoolListener {
 			Gauge.builder("livery.loadbalancer.endpoints", () -> count(serviceId, state))
 				.description("Endpoints of the service in the given state")
 				.tag("service", serviceId)
-				.tag("state", state.name().toLowerCase(Locale.ROOT))
+				.tag("state", state.name())
 				.strongReference(true)
 				.register(registry);
 		}

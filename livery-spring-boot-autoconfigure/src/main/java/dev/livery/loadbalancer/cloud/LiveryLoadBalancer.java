@@ -186,8 +186,9 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 	}
 
 	private void install(List<ServiceInstance> instances) {
+		// Created empty, so that the members are laid in once, by the update below.
 		EndpointPool<ServiceInstance> current = this.pools.ensure(this.serviceId, this.policy, this.outlier,
-				instances);
+				List.of());
 		if (this.pool != current || this.members != instances) {
 			current.update(instances);
 			this.members = instances;
