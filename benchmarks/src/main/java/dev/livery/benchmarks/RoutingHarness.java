@@ -55,7 +55,8 @@ public final class RoutingHarness {
 	public enum Scenario {
 
 		HEALTHY("healthy", false), SLOW("slow", false), FAIL_503("503", false), DEAD("dead", false),
-		HANG("hang", false), FLAP("flap", false), DEAD_RETRY("dead+retry", true);
+		HANG("hang", false), HANG_RESPONSE_TIMEOUT("hang+response-timeout", false), FLAP("flap", false),
+		DEAD_RETRY("dead+retry", true);
 
 		final String label;
 
@@ -147,7 +148,7 @@ public final class RoutingHarness {
 					case "ejection-time" -> ejectionTime = duration(value);
 					case "flap-period" -> flapPeriod = duration(value);
 					default -> throw new IllegalArgumentException("Unknown option '" + arg + "'; options: --scenarios="
-							+ "healthy,slow,503,dead,hang,flap,dead+retry --modes=livery,vanilla --duration=8s "
+							+ "healthy,slow,503,dead,hang,hang+response-timeout,flap,dead+retry --modes=livery,vanilla --duration=8s "
 							+ "--warmup=1s --rate=800 --seed=42 --backends=4 --base-delay=1ms --slow-delay=300ms "
 							+ "--caller-timeout=1s --ejection-time=1s --flap-period=<0.75 x duration> --out=<report.md>");
 				}
@@ -264,7 +265,8 @@ public final class RoutingHarness {
 			context = startClient(settings, scenario, mode, backends);
 			WebClient client = context.getBean(WebClient.Builder.class).build();
 			if (!settings.warmup().isZero()) {
-				load(client, settings, settings.warmup(), settings.seed() ^ 0x5DEECE66DL);
+				load(client, settings, settings.warmup(), settings.seed() ^ 0x5DEECE66DL,
+						callerTimeout(settings, scenario));
 			}
 			backends.forEach(Backend::resetCount);
 			Backend victim = backends.get(backends.size() - 1);
@@ -274,10 +276,10 @@ public final class RoutingHarness {
 				case SLOW -> victim.behave(Backend.Behaviour.SLOW);
 				case FAIL_503 -> victim.behave(Backend.Behaviour.FAIL_503);
 				case DEAD, DEAD_RETRY -> victim.kill();
-				case HANG -> victim.behave(Backend.Behaviour.HANG);
+				case HANG, HANG_RESPONSE_TIMEOUT -> victim.behave(Backend.Behaviour.HANG);
 				case FLAP -> victim.flap(settings.flapPeriod());
 			}
-			Load load = load(client, settings, settings.duration(), settings.seed());
+			Load load = load(client, settings, settings.duration(), settings.seed(), callerTimeout(settings, scenario));
 			StringBuilder timeline = new StringBuilder();
 			for (int i = 0; i < settings.duration().toMillis() / 250; i++) {
 				timeline.append(load.slowBySlot.get(i)).append(' ');
@@ -307,6 +309,9 @@ public final class RoutingHarness {
 		properties.add("livery.loadbalancer.enabled=" + (mode == Mode.LIVERY));
 		properties.add("livery.loadbalancer.outlier.ejection-time=" + settings.ejectionTime().toMillis() + "ms");
 		properties.add("spring.cloud.loadbalancer.retry.enabled=" + scenario.retry);
+		if (scenario == Scenario.HANG_RESPONSE_TIMEOUT) {
+			properties.add("harness.response-timeout=" + settings.callerTimeout().toMillis() + "ms");
+		}
 		properties.add("spring.main.banner-mode=off");
 		properties.add("logging.level.root=WARN");
 		properties.add("logging.level.org.springframework.cloud.loadbalancer=ERROR");
@@ -341,7 +346,16 @@ public final class RoutingHarness {
 	/**
 	 * Offer Poisson arrivals at the configured rate for the given time, then wait until every request has finished.
 	 */
-	private static Load load(WebClient client, Options settings, Duration duration, long seed)
+	/**
+	 * The caller's timeout: the configured one, except in the response-timeout scenario, where the HTTP client's own
+	 * response timeout (the configured one) must fire first.
+	 */
+	private static Duration callerTimeout(Options settings, Scenario scenario) {
+		return (scenario == Scenario.HANG_RESPONSE_TIMEOUT) ? settings.callerTimeout().plusSeconds(1)
+				: settings.callerTimeout();
+	}
+
+	private static Load load(WebClient client, Options settings, Duration duration, long seed, Duration callerTimeout)
 			throws InterruptedException {
 		Load load = new Load();
 		Random random = new Random(seed);
@@ -367,7 +381,7 @@ public final class RoutingHarness {
 			client.get()
 				.uri("http://backend/")
 				.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
-				.timeout(settings.callerTimeout())
+				.timeout(callerTimeout)
 				.doOnTerminate(() -> {
 					if (System.nanoTime() - scheduled > 10_000_000) {
 						load.slowBySlot.incrementAndGet((int) Math.min(399, (scheduled - start) / 250_000_000));
@@ -396,7 +410,7 @@ public final class RoutingHarness {
 		if (pending.decrementAndGet() == 0) {
 			drained.countDown();
 		}
-		if (!drained.await(settings.callerTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS)) {
+		if (!drained.await(callerTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS)) {
 			throw new IllegalStateException(pending.get() + " requests never finished");
 		}
 		return load;
@@ -480,9 +494,14 @@ public final class RoutingHarness {
 
 		@Bean
 		@LoadBalanced
-		WebClient.Builder loadBalancedWebClientBuilder(ConnectionProvider benchmarkConnectionProvider) {
-			return WebClient.builder()
-				.clientConnector(new ReactorClientHttpConnector(HttpClient.create(benchmarkConnectionProvider)));
+		WebClient.Builder loadBalancedWebClientBuilder(ConnectionProvider benchmarkConnectionProvider,
+				org.springframework.core.env.Environment environment) {
+			HttpClient httpClient = HttpClient.create(benchmarkConnectionProvider);
+			Duration responseTimeout = environment.getProperty("harness.response-timeout", Duration.class);
+			if (responseTimeout != null) {
+				httpClient = httpClient.responseTimeout(responseTimeout);
+			}
+			return WebClient.builder().clientConnector(new ReactorClientHttpConnector(httpClient));
 		}
 
 	}
