@@ -28,6 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.Request;
 import org.springframework.cloud.client.loadbalancer.RequestDataContext;
@@ -35,6 +36,7 @@ import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.loadbalancer.core.RandomLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.RoundRobinLoadBalancer;
+import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 
 /**
  * Cost of one {@code choose(request)} and its completion, for livery (P2C and round robin) and Spring Cloud's round
@@ -104,8 +106,7 @@ public class ChooseBenchmark {
 			}
 		}
 
-		private static LiveryLoadBalancer livery(
-				org.springframework.beans.factory.ObjectProvider<org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier> supplier,
+		private static LiveryLoadBalancer livery(ObjectProvider<ServiceInstanceListSupplier> supplier,
 				PickPolicy policy) {
 			EndpointPools<ServiceInstance> pools = new EndpointPools<>(LiveryLoadBalancer::key, Ticker.system(),
 					PoolListener.NONE);

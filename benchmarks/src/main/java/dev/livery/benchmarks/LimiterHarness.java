@@ -31,10 +31,13 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
 
 /**
  * Measures livery's server concurrency limit ({@code livery.concurrency.*}) on a WebFlux server on 127.0.0.1:
@@ -325,7 +328,7 @@ public final class LimiterHarness {
 	 * Outermost filter (before livery's) that times every 503 on the server, without the client's or the network's
 	 * share of the latency.
 	 */
-	static final class ServerTiming implements WebFilter, org.springframework.core.Ordered {
+	static final class ServerTiming implements WebFilter, Ordered {
 
 		/** Nanoseconds. */
 		volatile ConcurrentHistogram shed = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(1), 3);
@@ -335,8 +338,7 @@ public final class LimiterHarness {
 		}
 
 		@Override
-		public Mono<Void> filter(org.springframework.web.server.ServerWebExchange exchange,
-				org.springframework.web.server.WebFilterChain chain) {
+		public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 			long start = System.nanoTime();
 			return chain.filter(exchange).doFinally((signal) -> {
 				if (exchange.getResponse().getStatusCode() != null
@@ -348,7 +350,7 @@ public final class LimiterHarness {
 
 		@Override
 		public int getOrder() {
-			return org.springframework.core.Ordered.HIGHEST_PRECEDENCE;
+			return Ordered.HIGHEST_PRECEDENCE;
 		}
 
 	}

@@ -1,6 +1,5 @@
 package dev.livery.benchmarks;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +17,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -35,6 +37,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -289,7 +292,7 @@ public final class RoutingHarness {
 			return new Result(scenario, mode, load.sent, load.ok.sum(), load.errors.sum(), load.latency, received,
 					new TreeMap<>(load.errorKinds.entrySet()
 						.stream()
-						.collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, (e) -> e.getValue().sum()))));
+						.collect(Collectors.toMap(Map.Entry::getKey, (e) -> e.getValue().sum()))));
 		}
 		finally {
 			if (context != null) {
@@ -333,7 +336,7 @@ public final class RoutingHarness {
 		long sent;
 
 		/** Requests slower than 10 ms, by the 250 ms slot of the run in which they were scheduled. */
-		final java.util.concurrent.atomic.AtomicIntegerArray slowBySlot = new java.util.concurrent.atomic.AtomicIntegerArray(400);
+		final AtomicIntegerArray slowBySlot = new AtomicIntegerArray(400);
 
 		void error(String kind, long micros) {
 			this.latency.recordValue(Math.min(micros, this.latency.getHighestTrackableValue()));
@@ -417,7 +420,7 @@ public final class RoutingHarness {
 	}
 
 	private static String kind(Throwable ex) {
-		if (ex instanceof java.util.concurrent.TimeoutException) {
+		if (ex instanceof TimeoutException) {
 			return "caller timeout";
 		}
 		Throwable root = ex;
@@ -495,7 +498,7 @@ public final class RoutingHarness {
 		@Bean
 		@LoadBalanced
 		WebClient.Builder loadBalancedWebClientBuilder(ConnectionProvider benchmarkConnectionProvider,
-				org.springframework.core.env.Environment environment) {
+				Environment environment) {
 			HttpClient httpClient = HttpClient.create(benchmarkConnectionProvider);
 			Duration responseTimeout = environment.getProperty("harness.response-timeout", Duration.class);
 			if (responseTimeout != null) {
