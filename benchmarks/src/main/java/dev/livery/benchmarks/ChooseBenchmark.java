@@ -8,7 +8,6 @@ import dev.livery.loadbalancer.OutlierDetection;
 import dev.livery.loadbalancer.PickPolicy;
 import dev.livery.loadbalancer.PoolListener;
 import dev.livery.loadbalancer.Ticker;
-import dev.livery.loadbalancer.cloud.ChoosePrototypes;
 import dev.livery.loadbalancer.cloud.FailureStatusCodes;
 import dev.livery.loadbalancer.cloud.InstanceLease;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
@@ -60,9 +59,7 @@ public class ChooseBenchmark {
 		/**
 		 * {@code sc-round-robin-caching} is Spring Cloud's round robin behind the caching supplier its default
 		 * configuration adds ({@code withDiscoveryClient().withCaching()}), for reference; the others all read the
-		 * bare static supplier. {@code proto-*} are benchmark-only prototypes of proposed changes to livery's
-		 * {@code choose} ({@link dev.livery.loadbalancer.cloud.ChoosePrototypes}), not part of the comparison: run
-		 * them with {@code -p balancer=livery-p2c,proto-no-clock,proto-no-clock-fused}.
+		 * bare static supplier.
 		 */
 		@Param({ "livery-p2c", "livery-rr", "sc-round-robin", "sc-random", "sc-round-robin-caching" })
 		public String balancer;
@@ -85,7 +82,6 @@ public class ChooseBenchmark {
 				case "sc-random" -> new RandomLoadBalancer(supplier, Instances.SERVICE);
 				case "sc-round-robin-caching" -> new RoundRobinLoadBalancer(Instances.caching(supplier),
 						Instances.SERVICE);
-				case "proto-no-clock", "proto-no-clock-fused" -> livery(supplier, PickPolicy.P2C);
 				default -> throw new IllegalArgumentException(this.balancer);
 			};
 			// Seed (livery lists its instances on the first request) and check the balancer answers.
@@ -98,12 +94,6 @@ public class ChooseBenchmark {
 			if (seeded.getServer() instanceof InstanceLease lease) {
 				lease.recordSuccess();
 			}
-			if (this.balancer.equals("proto-no-clock")) {
-				this.loadBalancer = ChoosePrototypes.withoutClockRead((LiveryLoadBalancer) this.loadBalancer);
-			}
-			else if (this.balancer.equals("proto-no-clock-fused")) {
-				this.loadBalancer = ChoosePrototypes.withoutClockReadFused((LiveryLoadBalancer) this.loadBalancer);
-			}
 		}
 
 		private static LiveryLoadBalancer livery(ObjectProvider<ServiceInstanceListSupplier> supplier,
@@ -111,7 +101,7 @@ public class ChooseBenchmark {
 			EndpointPools<ServiceInstance> pools = new EndpointPools<>(LiveryLoadBalancer::key, Ticker.system(),
 					PoolListener.NONE);
 			return new LiveryLoadBalancer(Instances.SERVICE, supplier, pools, policy, OutlierDetection.DEFAULTS,
-					FailureStatusCodes.SERVER_ERRORS, Duration.ofSeconds(1), Ticker.system());
+					FailureStatusCodes.SERVER_ERRORS, Duration.ofSeconds(1));
 		}
 
 	}

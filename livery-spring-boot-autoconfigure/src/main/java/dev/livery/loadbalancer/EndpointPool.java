@@ -382,9 +382,10 @@ public final class EndpointPool<T> {
 				}
 			}
 			else {
-				ThreadLocalRandom random = ThreadLocalRandom.current();
-				int i = random.nextInt(n);
-				int j = random.nextInt(n - 1);
+				// One 64-bit draw gives both indices, each scaled by multiplication rather than division (Lemire).
+				long bits = ThreadLocalRandom.current().nextLong();
+				int i = (int) (((bits >>> 32) * n) >>> 32);
+				int j = (int) (((bits & 0xFFFFFFFFL) * (n - 1)) >>> 32);
 				if (j >= i) {
 					j++;
 				}
