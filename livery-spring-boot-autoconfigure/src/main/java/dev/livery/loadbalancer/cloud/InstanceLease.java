@@ -28,14 +28,6 @@ public final class InstanceLease extends Lease<ServiceInstance> implements Respo
 	}
 
 	/**
-	 * Return the status codes that count as failures for this lease's service.
-	 * @return the failure status codes
-	 */
-	public FailureStatusCodes failureStatusCodes() {
-		return this.failureStatusCodes;
-	}
-
-	/**
 	 * Record the outcome of an HTTP response.
 	 * @param status the response's status code
 	 * @return whether this call finished the lease
