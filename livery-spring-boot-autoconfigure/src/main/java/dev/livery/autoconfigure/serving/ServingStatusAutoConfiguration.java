@@ -33,7 +33,7 @@ public final class ServingStatusAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ServingStatusStore servingStatusStore(ServingStatusProperties properties) {
-		ServingStatusStore store = new ServingStatusStore();
+		ServingStatusStore store = new ServingStatusStore(properties.getMaxServices());
 		properties.getServices().forEach(store::set);
 		return store;
 	}

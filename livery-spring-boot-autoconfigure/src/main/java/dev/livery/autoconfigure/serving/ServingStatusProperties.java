@@ -7,6 +7,7 @@ import dev.livery.serving.ServingStatus;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * Configuration properties for livery's serving status.
@@ -23,6 +24,11 @@ public class ServingStatusProperties implements InitializingBean {
 	private static final String PREFIX = "livery.serving.";
 
 	/**
+	 * Largest accepted {@code max-services}.
+	 */
+	static final int MAX_SERVICES_LIMIT = 10_000;
+
+	/**
 	 * Whether the serving-status store and everything built on it are configured.
 	 */
 	private boolean enabled = true;
@@ -31,6 +37,12 @@ public class ServingStatusProperties implements InitializingBean {
 	 * Initial status of named services, by service name.
 	 */
 	private final Map<String, ServingStatus> services = new LinkedHashMap<>();
+
+	/**
+	 * Most named services that can have a status at once (0 to 10000); the servingstatus endpoint refuses a new one
+	 * beyond it with 409.
+	 */
+	private int maxServices = 100;
 
 	/**
 	 * Path of the Server-Sent Events watch stream of the server; a service name appended as one more segment watches
@@ -56,6 +68,14 @@ public class ServingStatusProperties implements InitializingBean {
 		return this.services;
 	}
 
+	public int getMaxServices() {
+		return this.maxServices;
+	}
+
+	public void setMaxServices(int maxServices) {
+		this.maxServices = maxServices;
+	}
+
 	public String getWatchPath() {
 		return this.watchPath;
 	}
@@ -79,23 +99,32 @@ public class ServingStatusProperties implements InitializingBean {
 
 	/**
 	 * Check every property.
-	 * @throws IllegalArgumentException naming the first invalid property
+	 * @throws InvalidConfigurationPropertyValueException naming the first invalid property
 	 */
 	void validate() {
 		this.services.forEach((name, status) -> {
 			if (status == null || !status.isSettable()) {
-				throw new IllegalArgumentException(PREFIX + "services." + name
-						+ " must be one of UNKNOWN, SERVING, NOT_SERVING, but was " + status);
+				throw new InvalidConfigurationPropertyValueException(PREFIX + "services." + name, status,
+						"must be one of UNKNOWN, SERVING, NOT_SERVING");
 			}
 		});
+		if (this.maxServices < 0 || this.maxServices > MAX_SERVICES_LIMIT) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX + "max-services", this.maxServices,
+					"must be between 0 and " + MAX_SERVICES_LIMIT);
+		}
+		if (this.services.size() > this.maxServices) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX + "services", this.services.keySet(),
+					"names " + this.services.size() + " services, more than " + PREFIX + "max-services ("
+							+ this.maxServices + ")");
+		}
 		String path = this.watchPath;
 		if (path == null || !path.startsWith("/") || (path.length() > 1 && path.endsWith("/"))) {
-			throw new IllegalArgumentException(
-					PREFIX + "watch-path must start with '/' and not end with '/', but was '" + path + "'");
+			throw new InvalidConfigurationPropertyValueException(PREFIX + "watch-path", path,
+					"must start with '/' and not end with '/'");
 		}
 		if (path.length() == 1) {
-			throw new IllegalArgumentException(PREFIX + "watch-path must not be '/', so that it cannot shadow "
-					+ "every single-segment path of the application");
+			throw new InvalidConfigurationPropertyValueException(PREFIX + "watch-path", path,
+					"must not be '/', so that it cannot shadow every single-segment path of the application");
 		}
 	}
 

@@ -13,11 +13,14 @@ import dev.livery.serving.ServingStatusWatchHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
@@ -25,6 +28,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Tests for {@link ServingStatusAutoConfiguration} and {@link ServingStatusMetricsAutoConfiguration}.
@@ -168,6 +172,53 @@ class ServingStatusAutoConfigurationTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("livery.serving.watch-path"));
+	}
+
+	@Test
+	void runShouldBoundStoreByMaxServices() {
+		this.contextRunner.withPropertyValues("livery.serving.max-services=1", "livery.serving.services.orders=SERVING")
+			.run((context) -> {
+				ServingStatusStore store = context.getBean(ServingStatusStore.class);
+				assertThat(store.maxServices()).isEqualTo(1);
+				assertThatExceptionOfType(ServingStatusStore.TooManyServicesException.class)
+					.isThrownBy(() -> store.set("billing", ServingStatus.SERVING));
+			});
+		this.contextRunner.run((context) -> assertThat(context.getBean(ServingStatusStore.class).maxServices())
+			.isEqualTo(100));
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = { "livery.serving.max-services=-1 | livery.serving.max-services",
+			"livery.serving.max-services=10001 | livery.serving.max-services" })
+	void runWithOutOfRangeValueShouldFailNamingProperty(String property, String name) {
+		this.contextRunner.withPropertyValues(property)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining(name));
+	}
+
+	@Test
+	void runWithMoreInitialServicesThanMaxServicesShouldFailNamingBothProperties() {
+		this.contextRunner
+			.withPropertyValues("livery.serving.max-services=1", "livery.serving.services.orders=SERVING",
+					"livery.serving.services.billing=SERVING")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("livery.serving.services")
+				.hasMessageContaining("livery.serving.max-services (1)"));
+	}
+
+	@Test
+	void runWithBoundaryValuesShouldStart() {
+		this.contextRunner
+			.withPropertyValues("livery.serving.max-services=0")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.contextRunner
+			.withPropertyValues("livery.serving.max-services=10000")
+			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	@Test

@@ -46,7 +46,7 @@ import static org.awaitility.Awaitility.await;
 				"management.endpoints.web.exposure.include=health,servingstatus",
 				"management.endpoint.health.show-details=always", "management.endpoint.health.probes.enabled=true",
 				"management.endpoint.health.group.readiness.include=readinessState,servingStatus",
-				"management.endpoint.health.group.readiness.show-details=always" })
+				"management.endpoint.health.group.readiness.show-details=always", "livery.serving.max-services=4" })
 class ServingStatusWebIntegrationTests {
 
 	private static final ParameterizedTypeReference<ServerSentEvent<String>> EVENT = new ParameterizedTypeReference<>() {
@@ -251,6 +251,35 @@ class ServingStatusWebIntegrationTests {
 		assertThat(this.store.all()).isEqualTo(before);
 	}
 
+	@Test
+	void endpointRefusesNewServicesBeyondMaxServicesWith409AndChangesNothing() {
+		for (int i = 0; i < 4; i++) {
+			postStatus("/actuator/servingstatus/service-" + i, "{\"status\":\"SERVING\"}").expectStatus().isOk();
+		}
+		Map<String, ServingStatus> before = this.store.all();
+		postStatus("/actuator/servingstatus/one-too-many", "{\"status\":\"SERVING\"}").expectStatus()
+			.isEqualTo(409)
+			.expectBody()
+			.jsonPath("$.message")
+			.isEqualTo("Too many services: at most 4 named services can have a status "
+					+ "(livery.serving.max-services); clear one first");
+		assertThat(this.store.all()).isEqualTo(before);
+		assertThat(gauges("one-too-many")).isZero();
+		// Known services and the server can still change.
+		postStatus("/actuator/servingstatus/service-0", "{\"status\":\"NOT_SERVING\"}").expectStatus().isOk();
+		postStatus("/actuator/servingstatus", "{\"status\":\"NOT_SERVING\"}").expectStatus().isOk();
+		this.client.delete().uri("/actuator/servingstatus/service-3").exchange().expectStatus().isNoContent();
+		postStatus("/actuator/servingstatus/one-too-many", "{\"status\":\"SERVING\"}").expectStatus().isOk();
+	}
+
+	@Test
+	void clearingAServiceRemovesItsGauges() {
+		postStatus("/actuator/servingstatus/orders", "{\"status\":\"SERVING\"}").expectStatus().isOk();
+		assertThat(gauges("orders")).isEqualTo(ServingStatus.values().length);
+		this.client.delete().uri("/actuator/servingstatus/orders").exchange().expectStatus().isNoContent();
+		assertThat(gauges("orders")).isZero();
+	}
+
 	/**
 	 * A keep-alive connection must go on reading after the server has buffered a request that arrived while the
 	 * previous exchange was still finishing. The first request below is answered from another thread (Actuator
@@ -341,6 +370,10 @@ class ServingStatusWebIntegrationTests {
 			.tag("status", status.name())
 			.gauge()
 			.value();
+	}
+
+	private int gauges(String service) {
+		return this.meterRegistry.find(ServingStatusMeterBinder.METRIC_NAME).tag("service", service).gauges().size();
 	}
 
 	private WebTestClient.ResponseSpec postStatus(String uri, String body) {
