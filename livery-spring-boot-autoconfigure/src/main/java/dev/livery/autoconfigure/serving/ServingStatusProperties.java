@@ -1,5 +1,6 @@
 package dev.livery.autoconfigure.serving;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,6 +30,16 @@ public class ServingStatusProperties implements InitializingBean {
 	static final int MAX_SERVICES_LIMIT = 10_000;
 
 	/**
+	 * Shortest accepted {@code watch-heartbeat}.
+	 */
+	static final Duration MIN_WATCH_HEARTBEAT = Duration.ofSeconds(1);
+
+	/**
+	 * Longest accepted {@code watch-heartbeat}.
+	 */
+	static final Duration MAX_WATCH_HEARTBEAT = Duration.ofMinutes(10);
+
+	/**
 	 * Whether the serving-status store and everything built on it are configured.
 	 */
 	private boolean enabled = true;
@@ -49,6 +60,12 @@ public class ServingStatusProperties implements InitializingBean {
 	 * that service.
 	 */
 	private String watchPath = "/livery/serving/watch";
+
+	/**
+	 * Interval between heartbeat comments on an idle watch stream, so that proxies keep it open and a vanished client
+	 * is noticed (1s to 10m).
+	 */
+	private Duration watchHeartbeat = Duration.ofSeconds(15);
 
 	/**
 	 * Whether every service is set NOT_SERVING, and watch streams completed, as the application context starts to
@@ -82,6 +99,14 @@ public class ServingStatusProperties implements InitializingBean {
 
 	public void setWatchPath(String watchPath) {
 		this.watchPath = watchPath;
+	}
+
+	public Duration getWatchHeartbeat() {
+		return this.watchHeartbeat;
+	}
+
+	public void setWatchHeartbeat(Duration watchHeartbeat) {
+		this.watchHeartbeat = watchHeartbeat;
 	}
 
 	public boolean isNotServingOnShutdown() {
@@ -126,6 +151,21 @@ public class ServingStatusProperties implements InitializingBean {
 			throw new InvalidConfigurationPropertyValueException(PREFIX + "watch-path", path,
 					"must not be '/', so that it cannot shadow every single-segment path of the application");
 		}
+		checkBetween("watch-heartbeat", this.watchHeartbeat, MIN_WATCH_HEARTBEAT, MAX_WATCH_HEARTBEAT);
+	}
+
+	private static void checkBetween(String name, Duration value, Duration min, Duration max) {
+		if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+			throw new InvalidConfigurationPropertyValueException(PREFIX + name, value,
+					"must be between " + format(min) + " and " + format(max));
+		}
+	}
+
+	private static String format(Duration duration) {
+		if (duration.toSecondsPart() == 0 && duration.toNanosPart() == 0 && !duration.isZero()) {
+			return duration.toMinutes() + "m";
+		}
+		return (duration.toNanosPart() == 0) ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.livery.autoconfigure.serving;
 
+import java.time.Duration;
 import java.util.Map;
 
 import dev.livery.serving.ServingStatus;
@@ -189,7 +190,11 @@ class ServingStatusAutoConfigurationTests {
 
 	@ParameterizedTest
 	@CsvSource(delimiter = '|', value = { "livery.serving.max-services=-1 | livery.serving.max-services",
-			"livery.serving.max-services=10001 | livery.serving.max-services" })
+			"livery.serving.max-services=10001 | livery.serving.max-services",
+			"livery.serving.watch-heartbeat=0s | livery.serving.watch-heartbeat",
+			"livery.serving.watch-heartbeat=999ms | livery.serving.watch-heartbeat",
+			"livery.serving.watch-heartbeat=11m | livery.serving.watch-heartbeat",
+			"livery.serving.watch-heartbeat=-1s | livery.serving.watch-heartbeat" })
 	void runWithOutOfRangeValueShouldFailNamingProperty(String property, String name) {
 		this.contextRunner.withPropertyValues(property)
 			.run((context) -> assertThat(context).hasFailed()
@@ -214,10 +219,10 @@ class ServingStatusAutoConfigurationTests {
 	@Test
 	void runWithBoundaryValuesShouldStart() {
 		this.contextRunner
-			.withPropertyValues("livery.serving.max-services=0")
+			.withPropertyValues("livery.serving.max-services=0", "livery.serving.watch-heartbeat=1s")
 			.run((context) -> assertThat(context).hasNotFailed());
 		this.contextRunner
-			.withPropertyValues("livery.serving.max-services=10000")
+			.withPropertyValues("livery.serving.max-services=10000", "livery.serving.watch-heartbeat=10m")
 			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
@@ -259,6 +264,16 @@ class ServingStatusAutoConfigurationTests {
 	void runInReactiveWebApplicationShouldCreateWatchRoute() {
 		this.reactiveContextRunner.run((context) -> assertThat(context).hasSingleBean(ServingStatusWatchHandler.class)
 			.hasBean("servingStatusWatchRouter"));
+	}
+
+	@Test
+	void runInReactiveWebApplicationShouldGiveWatchRouteTheConfiguredHeartbeat() {
+		this.reactiveContextRunner
+			.run((context) -> assertThat(context.getBean(ServingStatusWatchHandler.class).getHeartbeat())
+				.isEqualTo(Duration.ofSeconds(15)));
+		this.reactiveContextRunner.withPropertyValues("livery.serving.watch-heartbeat=2s")
+			.run((context) -> assertThat(context.getBean(ServingStatusWatchHandler.class).getHeartbeat())
+				.isEqualTo(Duration.ofSeconds(2)));
 	}
 
 	@Test

@@ -46,7 +46,8 @@ import static org.awaitility.Awaitility.await;
 				"management.endpoints.web.exposure.include=health,servingstatus",
 				"management.endpoint.health.show-details=always", "management.endpoint.health.probes.enabled=true",
 				"management.endpoint.health.group.readiness.include=readinessState,servingStatus",
-				"management.endpoint.health.group.readiness.show-details=always", "livery.serving.max-services=4" })
+				"management.endpoint.health.group.readiness.show-details=always", "livery.serving.max-services=4",
+				"livery.serving.watch-heartbeat=1s" })
 class ServingStatusWebIntegrationTests {
 
 	private static final ParameterizedTypeReference<ServerSentEvent<String>> EVENT = new ParameterizedTypeReference<>() {
@@ -354,6 +355,22 @@ class ServingStatusWebIntegrationTests {
 	}
 
 	@Test
+	void idleSseWatchCarriesHeartbeatComments() {
+		String received = HttpClient.create(ConnectionProvider.newConnection())
+			.headers((headers) -> headers.set("Accept", "text/event-stream"))
+			.get()
+			.uri("http://127.0.0.1:" + this.port + "/livery/serving/watch/orders")
+			.responseContent()
+			.asString()
+			.scan(String::concat)
+			.filter((text) -> text.contains(":heartbeat\n\n:heartbeat\n\n"))
+			.next()
+			.block(Duration.ofSeconds(20));
+		assertThat(received).isEqualTo("event:status\ndata:SERVICE_UNKNOWN\n\n:heartbeat\n\n:heartbeat\n\n");
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.store.watcherCount("orders") == 0);
+	}
+
+	@Test
 	void gaugeReportsCurrentStatus() {
 		this.store.set("orders", ServingStatus.NOT_SERVING);
 		assertThat(gauge("orders", ServingStatus.NOT_SERVING)).isEqualTo(1.0);
@@ -381,7 +398,13 @@ class ServingStatusWebIntegrationTests {
 	}
 
 	private Flux<ServerSentEvent<String>> watch(String uri) {
-		return sseClient().get().uri(uri).accept(MediaType.TEXT_EVENT_STREAM).retrieve().bodyToFlux(EVENT);
+		// Heartbeats (comments, no event name) are skipped, as every client of the stream should.
+		return sseClient().get()
+			.uri(uri)
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.retrieve()
+			.bodyToFlux(EVENT)
+			.filter((event) -> event.event() != null);
 	}
 
 	private WebClient sseClient() {
