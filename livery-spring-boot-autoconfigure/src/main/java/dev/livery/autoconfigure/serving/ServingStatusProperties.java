@@ -40,6 +40,11 @@ public class ServingStatusProperties implements InitializingBean {
 	static final Duration MAX_WATCH_HEARTBEAT = Duration.ofMinutes(10);
 
 	/**
+	 * Longest accepted {@code shutdown-drain-time}.
+	 */
+	static final Duration MAX_SHUTDOWN_DRAIN_TIME = Duration.ofMinutes(10);
+
+	/**
 	 * Whether the serving-status store and everything built on it are configured.
 	 */
 	private boolean enabled = true;
@@ -72,6 +77,12 @@ public class ServingStatusProperties implements InitializingBean {
 	 * close and before the web server stops.
 	 */
 	private boolean notServingOnShutdown = true;
+
+	/**
+	 * How long the application keeps serving after saying NOT_SERVING on shutdown, before its servers stop, so that
+	 * watchers and pollers move away first (0 for no wait, at most 10m).
+	 */
+	private Duration shutdownDrainTime = Duration.ofSeconds(1);
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -117,6 +128,14 @@ public class ServingStatusProperties implements InitializingBean {
 		this.notServingOnShutdown = notServingOnShutdown;
 	}
 
+	public Duration getShutdownDrainTime() {
+		return this.shutdownDrainTime;
+	}
+
+	public void setShutdownDrainTime(Duration shutdownDrainTime) {
+		this.shutdownDrainTime = shutdownDrainTime;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
 		validate();
@@ -152,6 +171,7 @@ public class ServingStatusProperties implements InitializingBean {
 					"must not be '/', so that it cannot shadow every single-segment path of the application");
 		}
 		checkBetween("watch-heartbeat", this.watchHeartbeat, MIN_WATCH_HEARTBEAT, MAX_WATCH_HEARTBEAT);
+		checkBetween("shutdown-drain-time", this.shutdownDrainTime, Duration.ZERO, MAX_SHUTDOWN_DRAIN_TIME);
 	}
 
 	private static void checkBetween(String name, Duration value, Duration min, Duration max) {

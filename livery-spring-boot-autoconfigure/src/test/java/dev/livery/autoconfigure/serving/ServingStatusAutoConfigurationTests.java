@@ -1,7 +1,9 @@
 package dev.livery.autoconfigure.serving;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.livery.serving.ServingStatus;
 import dev.livery.serving.ServingStatusEndpoint;
@@ -36,9 +38,11 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class ServingStatusAutoConfigurationTests {
 
+	// No drain by default here, so that closing each context does not sleep; the drain has tests of its own.
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ApplicationAvailabilityAutoConfiguration.class,
-				ServingStatusAutoConfiguration.class, ServingStatusMetricsAutoConfiguration.class));
+				ServingStatusAutoConfiguration.class, ServingStatusMetricsAutoConfiguration.class))
+		.withPropertyValues("livery.serving.shutdown-drain-time=0");
 
 	private final ReactiveWebApplicationContextRunner reactiveContextRunner = new ReactiveWebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ServingStatusAutoConfiguration.class));
@@ -194,7 +198,10 @@ class ServingStatusAutoConfigurationTests {
 			"livery.serving.watch-heartbeat=0s | livery.serving.watch-heartbeat",
 			"livery.serving.watch-heartbeat=999ms | livery.serving.watch-heartbeat",
 			"livery.serving.watch-heartbeat=11m | livery.serving.watch-heartbeat",
-			"livery.serving.watch-heartbeat=-1s | livery.serving.watch-heartbeat" })
+			"livery.serving.watch-heartbeat=-1s | livery.serving.watch-heartbeat",
+			"livery.serving.shutdown-drain-time=-1ms | livery.serving.shutdown-drain-time",
+			"livery.serving.shutdown-drain-time=11m | livery.serving.shutdown-drain-time",
+			"livery.serving.shutdown-drain-time=365000d | livery.serving.shutdown-drain-time" })
 	void runWithOutOfRangeValueShouldFailNamingProperty(String property, String name) {
 		this.contextRunner.withPropertyValues(property)
 			.run((context) -> assertThat(context).hasFailed()
@@ -219,10 +226,12 @@ class ServingStatusAutoConfigurationTests {
 	@Test
 	void runWithBoundaryValuesShouldStart() {
 		this.contextRunner
-			.withPropertyValues("livery.serving.max-services=0", "livery.serving.watch-heartbeat=1s")
+			.withPropertyValues("livery.serving.max-services=0", "livery.serving.watch-heartbeat=1s",
+					"livery.serving.shutdown-drain-time=0s")
 			.run((context) -> assertThat(context).hasNotFailed());
 		this.contextRunner
-			.withPropertyValues("livery.serving.max-services=10000", "livery.serving.watch-heartbeat=10m")
+			.withPropertyValues("livery.serving.max-services=10000", "livery.serving.watch-heartbeat=10m",
+					"livery.serving.shutdown-drain-time=10m")
 			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
@@ -244,6 +253,35 @@ class ServingStatusAutoConfigurationTests {
 		assertThat(store[0].isTerminal()).isTrue();
 		assertThat(store[0].all()).containsOnly(Map.entry("", ServingStatus.NOT_SERVING),
 				Map.entry("orders", ServingStatus.NOT_SERVING));
+	}
+
+	@Test
+	void closeShouldDrainForTheConfiguredTimeAfterNotServing() {
+		List<String> steps = new CopyOnWriteArrayList<>();
+		ServingStatusStore[] store = new ServingStatusStore[1];
+		this.contextRunner.withPropertyValues("livery.serving.shutdown-drain-time=3s")
+			.withBean(ServingStatusShutdownLifecycle.Sleeper.class,
+					() -> (duration) -> steps.add("drain " + duration + " while " + store[0].get("").get()))
+			.run((context) -> {
+				store[0] = context.getBean(ServingStatusStore.class);
+				assertThat(context.getBean(ServingStatusShutdownLifecycle.class).getDrainTime())
+					.isEqualTo(Duration.ofSeconds(3));
+			});
+		assertThat(steps).containsExactly("drain PT3S while NOT_SERVING");
+	}
+
+	@Test
+	void closeShouldDrainForOneSecondByDefaultAndNotAtAllWhenZero() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ServingStatusAutoConfiguration.class))
+			.withBean(ServingStatusShutdownLifecycle.Sleeper.class, () -> (duration) -> {
+			})
+			.run((context) -> assertThat(context.getBean(ServingStatusShutdownLifecycle.class).getDrainTime())
+				.isEqualTo(Duration.ofSeconds(1)));
+		List<Duration> drains = new CopyOnWriteArrayList<>();
+		this.contextRunner.withPropertyValues("livery.serving.shutdown-drain-time=0")
+			.withBean(ServingStatusShutdownLifecycle.Sleeper.class, () -> drains::add)
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(drains).isEmpty();
 	}
 
 	@Test

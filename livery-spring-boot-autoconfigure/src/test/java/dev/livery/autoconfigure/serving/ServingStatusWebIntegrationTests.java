@@ -47,7 +47,7 @@ import static org.awaitility.Awaitility.await;
 				"management.endpoint.health.show-details=always", "management.endpoint.health.probes.enabled=true",
 				"management.endpoint.health.group.readiness.include=readinessState,servingStatus",
 				"management.endpoint.health.group.readiness.show-details=always", "livery.serving.max-services=4",
-				"livery.serving.watch-heartbeat=1s" })
+				"livery.serving.watch-heartbeat=1s", "livery.serving.shutdown-drain-time=0" })
 class ServingStatusWebIntegrationTests {
 
 	private static final ParameterizedTypeReference<ServerSentEvent<String>> EVENT = new ParameterizedTypeReference<>() {
