@@ -84,6 +84,8 @@ public class ServingStatusProperties implements InitializingBean {
 	 */
 	private Duration shutdownDrainTime = Duration.ofSeconds(1);
 
+	private final Grpc grpc = new Grpc();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -136,6 +138,10 @@ public class ServingStatusProperties implements InitializingBean {
 		this.shutdownDrainTime = shutdownDrainTime;
 	}
 
+	public Grpc getGrpc() {
+		return this.grpc;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
 		validate();
@@ -186,6 +192,29 @@ public class ServingStatusProperties implements InitializingBean {
 			return duration.toMinutes() + "m";
 		}
 		return (duration.toNanosPart() == 0) ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+	}
+
+	/**
+	 * The store as the standard gRPC health service.
+	 *
+	 * @since 0.2.0
+	 */
+	public static class Grpc {
+
+		/**
+		 * Whether the store is served as the grpc.health.v1.Health service when io.grpc:grpc-services is on the class
+		 * path; it then replaces Spring gRPC's own health service.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
 	}
 
 }
