@@ -350,7 +350,8 @@ class ServingStatusWebIntegrationTests {
 			.filter((received) -> received.contains("\n\n"))
 			.next()
 			.block(Duration.ofSeconds(10));
-		assertThat(firstEvent).isEqualTo("event:status\ndata:SERVING\n\n");
+		// A heartbeat may follow in the same read on a slow machine: compare the first block.
+		assertThat(firstEvent.substring(0, firstEvent.indexOf("\n\n") + 2)).isEqualTo("event:status\ndata:SERVING\n\n");
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.store.watcherCount("") == 1);
 	}
 
@@ -366,7 +367,9 @@ class ServingStatusWebIntegrationTests {
 			.filter((text) -> text.contains(":heartbeat\n\n:heartbeat\n\n"))
 			.next()
 			.block(Duration.ofSeconds(20));
-		assertThat(received).isEqualTo("event:status\ndata:SERVICE_UNKNOWN\n\n:heartbeat\n\n:heartbeat\n\n");
+		// Later heartbeats may arrive in the same read on a slow machine: compare the blocks up to the second one.
+		assertThat(received).startsWith("event:status\ndata:SERVICE_UNKNOWN\n\n:heartbeat\n\n:heartbeat\n\n")
+			.matches("event:status\ndata:SERVICE_UNKNOWN\n\n(:heartbeat\n\n)+");
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.store.watcherCount("orders") == 0);
 	}
 
