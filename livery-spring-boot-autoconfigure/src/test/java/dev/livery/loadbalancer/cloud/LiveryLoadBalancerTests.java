@@ -127,13 +127,13 @@ class LiveryLoadBalancerTests {
 	}
 
 	@Test
-	void cancelGuardInTheContextShouldReleaseTheSlotOnCancel() {
+	void leaseScopeInTheContextShouldReleaseTheSlotWhenClosed() {
 		choose(tracked()).release();
-		CancelGuard guard = new CancelGuard();
-		StepVerifier.create(this.balancer.choose(tracked()).contextWrite(Context.of(CancelGuard.class, guard)))
+		LeaseScope scope = new LeaseScope();
+		StepVerifier.create(this.balancer.choose(tracked()).contextWrite(Context.of(LeaseScope.class, scope)))
 			.assertNext((response) -> assertThat(pool().inFlight()).isEqualTo(1))
 			.verifyComplete();
-		guard.cancel();
+		scope.close();
 		assertThat(pool().inFlight()).isZero();
 	}
 
