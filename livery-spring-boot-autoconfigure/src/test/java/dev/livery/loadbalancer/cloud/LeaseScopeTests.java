@@ -12,9 +12,8 @@ import java.util.concurrent.TimeUnit;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.Lease;
-import dev.livery.loadbalancer.OutlierDetection;
-import dev.livery.loadbalancer.PickPolicy;
 import dev.livery.loadbalancer.PoolListener;
+import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.loadbalancer.Ticker;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -29,7 +28,7 @@ class LeaseScopeTests {
 
 	private final EndpointPool<String> pool = new EndpointPools<String>((member) -> member, Ticker.system(),
 			PoolListener.NONE)
-		.ensure("svc", PickPolicy.P2C, OutlierDetection.DEFAULTS, List.of("a:1", "b:1", "c:1"));
+		.ensure("svc", PoolSettings.DEFAULTS, List.of("a:1", "b:1", "c:1"));
 
 	@Test
 	void closeShouldReleaseEveryOpenLeaseAndLeaveFinishedOnesAlone() {
