@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -169,7 +169,7 @@ class LoadBalancerSoakTests {
 
 		private final Map<Behaviour, LongAdder> flaps = new EnumMap<>(Behaviour.class);
 
-		private final Map<String, LongAdder> errorKinds = new ConcurrentHashMap<>();
+		private final Map<String, LongAdder> errorKinds = new ConcurrentSkipListMap<>();
 
 		private final AtomicLong samples = new AtomicLong();
 
@@ -278,7 +278,7 @@ class LoadBalancerSoakTests {
 				}
 				catch (RuntimeException ex) {
 					this.errors.get(client).increment();
-					this.errorKinds.computeIfAbsent(kind(ex), (key) -> new LongAdder()).increment();
+					this.errorKinds.computeIfAbsent(client + " " + kind(ex), (key) -> new LongAdder()).increment();
 				}
 			}
 		}
