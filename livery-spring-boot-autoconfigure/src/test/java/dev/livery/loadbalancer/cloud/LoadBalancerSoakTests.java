@@ -169,6 +169,8 @@ class LoadBalancerSoakTests {
 
 		private final Map<Behaviour, LongAdder> flaps = new EnumMap<>(Behaviour.class);
 
+		private final Map<Client, Long> warmUp = new EnumMap<>(Client.class);
+
 		private final Map<String, LongAdder> errorKinds = new ConcurrentSkipListMap<>();
 
 		private final AtomicLong samples = new AtomicLong();
@@ -196,7 +198,9 @@ class LoadBalancerSoakTests {
 				.filter(context.getBean(ReactorLoadBalancerExchangeFilterFunction.class))
 				.build();
 			RestClient.Builder restClientBuilder = context.getBean(RestClient.Builder.class);
-			for (int timeout : new int[] { MIN_CALLER_TIMEOUT_MILLIS, 1000, MAX_CALLER_TIMEOUT_MILLIS }) {
+			// The blocking client's read timeout is a failure (it ejects): not so short that a loaded machine fails
+			// healthy backends.
+			for (int timeout : new int[] { 1000, 1750, MAX_CALLER_TIMEOUT_MILLIS }) {
 				SimpleClientHttpRequestFactory factory = new SimpleClientHttpRequestFactory();
 				factory.setConnectTimeout(Duration.ofMillis(500));
 				factory.setReadTimeout(Duration.ofMillis(timeout));
@@ -217,8 +221,12 @@ class LoadBalancerSoakTests {
 		}
 
 		void run(ExecutorService executor) throws Exception {
-			// Seed the pool before the sampler looks at it.
-			this.loadBalanced.get().uri("http://" + SERVICE + "/").retrieve().toBodilessEntity().block(Duration.ofSeconds(30));
+			// Seed the pool before the sampler looks at it, and check that every path answers while all is healthy.
+			for (Client client : Client.values()) {
+				long start = System.nanoTime();
+				call(client, Duration.ofSeconds(30), new SplittableRandom(SEED));
+				this.warmUp.put(client, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+			}
 			List<Future<?>> tasks = new ArrayList<>();
 			tasks.add(executor.submit(this::sample));
 			for (int i = 0; i < BACKENDS; i++) {
@@ -264,22 +272,25 @@ class LoadBalancerSoakTests {
 					.ofMillis(MIN_CALLER_TIMEOUT_MILLIS + random.nextInt(MAX_CALLER_TIMEOUT_MILLIS - MIN_CALLER_TIMEOUT_MILLIS));
 				this.requests.get(client).increment();
 				try {
-					switch (client) {
-						case WEB_CLIENT -> reactive(this.loadBalanced.get().uri("http://" + SERVICE + "/"), timeout);
-						case HAND_BUILT_WEB_CLIENT -> reactive(this.handBuilt.get().uri("http://" + SERVICE + "/"),
-								timeout);
-						case GATEWAY -> reactive(this.gateway.get().uri("/"), timeout);
-						case REST_CLIENT -> this.restClients.get(random.nextInt(this.restClients.size()))
-							.get()
-							.uri("http://" + SERVICE + "/")
-							.retrieve()
-							.toBodilessEntity();
-					}
+					call(client, timeout, random);
 				}
 				catch (RuntimeException ex) {
 					this.errors.get(client).increment();
 					this.errorKinds.computeIfAbsent(client + " " + kind(ex), (key) -> new LongAdder()).increment();
 				}
+			}
+		}
+
+		private void call(Client client, Duration timeout, SplittableRandom random) {
+			switch (client) {
+				case WEB_CLIENT -> reactive(this.loadBalanced.get().uri("http://" + SERVICE + "/"), timeout);
+				case HAND_BUILT_WEB_CLIENT -> reactive(this.handBuilt.get().uri("http://" + SERVICE + "/"), timeout);
+				case GATEWAY -> reactive(this.gateway.get().uri("/"), timeout);
+				case REST_CLIENT -> this.restClients.get(random.nextInt(this.restClients.size()))
+					.get()
+					.uri("http://" + SERVICE + "/")
+					.retrieve()
+					.toBodilessEntity();
 			}
 		}
 
@@ -346,13 +357,13 @@ class LoadBalancerSoakTests {
 			System.out.printf(
 					"livery soak: %d requests (%s), %d errors (%s), %d ejections, %d probes (%d success, %d failure), "
 							+ "max ejected share %.2f (budget %.2f), longest expired ejection %d ms, %d samples, flaps %s, "
-							+ "errors by kind %s%n",
+							+ "errors by kind %s, first call (ms) %s%n",
 					total, this.requests, failed, this.errors, (long) count("livery.loadbalancer.ejections", null),
 					(long) (count("livery.loadbalancer.probes", "success") + count("livery.loadbalancer.probes", "failure")),
 					(long) count("livery.loadbalancer.probes", "success"),
 					(long) count("livery.loadbalancer.probes", "failure"), this.maxEjectedShare,
 					MAX_EJECTION_PERCENT / 100.0, TimeUnit.NANOSECONDS.toMillis(this.longestExpiredEjectionNanos),
-					this.samples.get(), this.flaps, this.errorKinds);
+					this.samples.get(), this.flaps, this.errorKinds, this.warmUp);
 		}
 
 		void assertOutcome() {
