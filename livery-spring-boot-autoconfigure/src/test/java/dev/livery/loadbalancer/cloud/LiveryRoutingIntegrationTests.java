@@ -22,6 +22,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClient;
@@ -82,6 +83,10 @@ class LiveryRoutingIntegrationTests {
 		});
 		properties.add("spring.cloud.loadbalancer.clients.subset.configurations=subset");
 		properties.add("spring.cloud.loadbalancer.clients.subset.subset.size=2");
+		service("matched", 3, (i) -> meta("matched", i, "zone", (i == 0) ? "eu-west" : "us-east"));
+		properties.add("livery.loadbalancer.clients.matched.node-match=zone=eu-*,"
+				+ backends.get("matched").get(2).key().replace("127.0.0.1", "127.0.*"));
+		properties.add("management.endpoints.web.exposure.include=balancer");
 		properties.add("server.port=0");
 		properties.add("server.address=127.0.0.1");
 		properties.add("spring.main.banner-mode=off");
@@ -157,7 +162,19 @@ class LiveryRoutingIntegrationTests {
 		assertThat(pool(service).inFlight()).as("in flight, %s", service).isZero();
 	}
 
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> balancer(String service) {
+		int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+		return WebClient.create("http://127.0.0.1:" + port)
+			.get()
+			.uri("/actuator/balancer/" + service)
+			.retrieve()
+			.bodyToMono(Map.class)
+			.block(Duration.ofSeconds(10));
+	}
+
 	@Test
+	@SuppressWarnings("unchecked")
 	void roundRobinShouldFollowWeightsExactly() {
 		// Weights 3 and 1 in instance metadata: 3 of every 4 sequential requests, smoothly interleaved.
 		List<String> sequence = new ArrayList<>();
@@ -169,6 +186,12 @@ class LiveryRoutingIntegrationTests {
 			assertThat(sequence.subList(i, i + 4)).as("window at %d", i).contains("rr-0");
 		}
 		assertThat(pool("rr").endpoint(backends.get("rr").get(0).key()).weight()).isEqualTo(3);
+		// The balancer endpoint shows the policy as configured and each endpoint's weight.
+		Map<String, Object> rr = balancer("rr");
+		assertThat(rr).containsEntry("policy", "round-robin");
+		assertThat((List<Map<String, Object>>) rr.get("endpoints")).extracting((e) -> e.get("weight"))
+			.containsExactlyInAnyOrder(3, 1);
+		assertThat(balancer("ring")).containsEntry("policy", "ring-hash");
 		assertNothingInFlight("rr");
 	}
 
@@ -347,6 +370,26 @@ class LiveryRoutingIntegrationTests {
 		assertThat(seen).hasSize(2);
 		assertThat(pool("subset").endpoints()).hasSize(2);
 		assertNothingInFlight("subset");
+	}
+
+	@Test
+	void nodeMatchShouldLimitMembership() {
+		assertThat(spread("matched", 60, Map.of()).keySet()).containsExactlyInAnyOrder("matched-0", "matched-2");
+		assertThat(pool("matched").endpoints()).hasSize(2);
+		assertThat(backends.get("matched").get(1).served()).isZero();
+		assertNothingInFlight("matched");
+	}
+
+	@Test
+	void invalidNodeMatchShouldFailStartUpNamingTheProperty() {
+		SpringApplicationBuilder application = new SpringApplicationBuilder(RoutingClient.class)
+			.web(WebApplicationType.NONE)
+			.properties("spring.main.banner-mode=off", "livery.loadbalancer.clients.orders.node-match=regex:(unclosed");
+		org.assertj.core.api.Assertions.assertThatException()
+			.isThrownBy(application::run)
+			.havingRootCause()
+			.withMessageContaining("livery.loadbalancer.clients.orders.node-match")
+			.withMessageContaining("is not a valid regular expression");
 	}
 
 	/**
