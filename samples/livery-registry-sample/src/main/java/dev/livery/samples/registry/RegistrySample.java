@@ -35,7 +35,8 @@ public final class RegistrySample implements AutoCloseable {
 		for (int i = 1; i <= replicas; i++) {
 			startReplica("inventory-" + i);
 		}
-		this.client = new SpringApplicationBuilder(InventoryClient.class).web(WebApplicationType.REACTIVE)
+		this.client = new SpringApplicationBuilder(InventoryClient.class, IsolatedNettyResources.class)
+			.web(WebApplicationType.REACTIVE)
 			.properties(common(connectString))
 			.properties(Map.of("spring.config.name", "inventory-client", "server.port", clientPort))
 			.run();
@@ -61,7 +62,8 @@ public final class RegistrySample implements AutoCloseable {
 	 * @return its context; close it to stop the replica (it deregisters)
 	 */
 	public ConfigurableApplicationContext startReplica(String id) {
-		ConfigurableApplicationContext replica = new SpringApplicationBuilder(InventoryBackend.class)
+		ConfigurableApplicationContext replica = new SpringApplicationBuilder(InventoryBackend.class,
+				IsolatedNettyResources.class)
 			.web(WebApplicationType.REACTIVE)
 			.properties(common(this.connectString))
 			.properties(Map.of("spring.config.name", "inventory-backend", "server.port", 0,

@@ -55,12 +55,13 @@ public class InventoryClient {
 	}
 
 	/**
-	 * A builder whose clients resolve {@code http://inventory/...} through livery.
+	 * A builder whose clients resolve {@code http://inventory/...} through livery. Static: the controller that
+	 * declares it also uses it.
 	 * @return the builder
 	 */
 	@Bean
 	@LoadBalanced
-	WebClient.Builder loadBalancedWebClientBuilder() {
+	static WebClient.Builder loadBalancedWebClientBuilder() {
 		return WebClient.builder();
 	}
 
