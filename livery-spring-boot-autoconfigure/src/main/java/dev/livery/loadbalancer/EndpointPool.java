@@ -383,6 +383,17 @@ public final class EndpointPool<T> {
 	}
 
 	/**
+	 * Pick an endpoint for a request with an affinity key (the {@code ring-hash} policy sends equal keys to the same
+	 * endpoint) and take an in-flight slot on it.
+	 * @param key the request's key, or {@code null}
+	 * @return the lease, or {@code null} if no endpoint is eligible
+	 * @since 0.2.0
+	 */
+	public @Nullable Lease<T> pick(@Nullable String key) {
+		return pick(Lease::new, null, key, true);
+	}
+
+	/**
 	 * Pick an endpoint.
 	 * @param <L> the type of lease
 	 * @param factory creates the lease
