@@ -18,8 +18,9 @@ public final class LeastRequestPolicy implements PickPolicy {
 	 * effective weight, see Load) and, among equally loaded ones, each with equal probability (reservoir sampling of
 	 * the ties: the k-th tie replaces the choice with probability 1/k). In-flight counts are read without a lock, so
 	 * concurrent picks may both see the same minimum and land on it: the full scan is exact for one caller at a time,
-	 * which is what distinguishes it from p2c's sampled comparison (Envoy's least_request with FULL_SCAN). A random
-	 * number is drawn only on a tie.
+	 * which is what distinguishes it from p2c's sampled comparison (Envoy's least_request with FULL_SCAN). Ties are
+	 * the common case (idle endpoints all tie), so each tie draws from a xorshift generator seeded once per pick from
+	 * ThreadLocalRandom, rather than calling ThreadLocalRandom for every endpoint.
 	 */
 
 	@Override
@@ -27,6 +28,7 @@ public final class LeastRequestPolicy implements PickPolicy {
 			@Nullable String key) {
 		Endpoint<T> best = null;
 		int ties = 0;
+		long bits = 0;
 		for (Endpoint<T> endpoint : members) {
 			if (endpoint == avoid || !endpoint.isEligible()) {
 				continue;
@@ -43,7 +45,14 @@ public final class LeastRequestPolicy implements PickPolicy {
 			}
 			else if (order == 0) {
 				ties++;
-				if (ThreadLocalRandom.current().nextInt(ties) == 0) {
+				if (bits == 0) {
+					bits = ThreadLocalRandom.current().nextLong() | 1;
+				}
+				// xorshift64 (Marsaglia); the top 32 bits scaled to [0, ties) by multiplication (Lemire).
+				bits ^= bits << 13;
+				bits ^= bits >>> 7;
+				bits ^= bits << 17;
+				if ((((bits >>> 32) * ties) >>> 32) == 0) {
 					best = endpoint;
 				}
 			}
