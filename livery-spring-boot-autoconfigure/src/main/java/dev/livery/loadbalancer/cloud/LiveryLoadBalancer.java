@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.livery.loadbalancer.Endpoint;
 import dev.livery.loadbalancer.EndpointPool;
@@ -20,6 +19,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -44,10 +44,12 @@ import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
  * <p>Membership comes from the service's {@link ServiceInstanceListSupplier} (simple properties, Eureka, Consul,
  * Kubernetes, ZooKeeper, ...), limited to the instances the {@link NodeMatch node match} accepts: the first request
  * waits for it, later ones never do; every {@code refreshInterval} the next request triggers a background refresh,
- * and the state of instances that stay survives it. A retry avoids the instance of the previous attempt while another
- * is eligible. Supplier layers that narrow the instances per request (hints, request-based sticky sessions,
- * same-instance preference, API versions) are asked with each request, and the pick is made among the instances they
- * leave. Under {@code ring-hash} a request's key is the value of its {@code hashHeader} header.
+ * and the state of instances that stay survives it. A read of the list is abandoned after ten refresh intervals (at
+ * least five seconds) and when the supplier fails or throws; the members stay as they were. A retry avoids the
+ * instance of the previous attempt while another is eligible. Supplier layers that narrow the instances per request
+ * (hints, request-based sticky sessions, same-instance preference, API versions) are asked with each request, and the
+ * pick is made among the instances they leave. Under {@code ring-hash} a request's key is the value of its
+ * {@code hashHeader} header.
  *
  * @since 0.1.0
  */
@@ -62,6 +64,9 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	 * tracked (hold an in-flight slot, may probe) only when they come from a client that reports completion, which
 	 * Spring Cloud's exchange filters and blocking client do and a bare choose(serviceId) does not: a lease nobody
 	 * finishes would hold its slot, or its probe, forever.
+	 * Every read of the instance list (the first, awaited, and the background refreshes) goes through an
+	 * InstanceListReader, which bounds it in time and turns a supplier's synchronous throw into an error signal, so a
+	 * registry that hangs or throws never stalls the refresh nor escapes choose(); the pool keeps its members.
 	 *
 	 * Per-request suppliers (see SupplierChain): the pool's members come from the layer below them, and each request
 	 * asks the whole chain with itself; the list it gets back narrows the pick to those of the pool's endpoints
@@ -73,6 +78,8 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	public static final String DEFAULT_HASH_HEADER = "X-Livery-Key";
 
 	private static final Log logger = LogFactory.getLog(LiveryLoadBalancer.class);
+
+	private static final Duration MIN_READ_TIMEOUT = Duration.ofSeconds(5);
 
 	private final String serviceId;
 
@@ -86,7 +93,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 
 	private final LeaseFactory<ServiceInstance, InstanceLease> leases;
 
-	private final AtomicBoolean refreshing = new AtomicBoolean();
+	private final InstanceListReader reader;
 
 	private volatile @Nullable EndpointPool<ServiceInstance> pool;
 
@@ -116,7 +123,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
 			Duration refreshInterval) {
 		this(serviceId, suppliers, pools, settings, failureStatusCodes, refreshInterval, DEFAULT_HASH_HEADER,
-				NodeMatch.ALL);
+				NodeMatch.ALL, Schedulers.parallel());
 	}
 
 	/**
@@ -134,6 +141,20 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	public LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
 			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
 			Duration refreshInterval, String hashHeader, NodeMatch nodeMatch) {
+		this(serviceId, suppliers, pools, settings, failureStatusCodes, refreshInterval, hashHeader, nodeMatch,
+				Schedulers.parallel());
+	}
+
+	LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
+			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
+			Duration refreshInterval, Scheduler timer) {
+		this(serviceId, suppliers, pools, settings, failureStatusCodes, refreshInterval, DEFAULT_HASH_HEADER,
+				NodeMatch.ALL, timer);
+	}
+
+	LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
+			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
+			Duration refreshInterval, String hashHeader, NodeMatch nodeMatch, Scheduler timer) {
 		this.hashHeader = hashHeader;
 		this.nodeMatch = nodeMatch;
 		this.serviceId = serviceId;
@@ -141,10 +162,22 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 		this.pools = pools;
 		this.settings = settings;
 		long refreshNanos = refreshInterval.toNanos();
-		this.refreshTimer = Schedulers.parallel()
-			.schedulePeriodically(() -> this.refreshDue = true, refreshNanos, refreshNanos, TimeUnit.NANOSECONDS);
+		this.refreshTimer = timer.schedulePeriodically(() -> this.refreshDue = true, refreshNanos, refreshNanos,
+				TimeUnit.NANOSECONDS);
+		this.reader = new InstanceListReader(serviceId, this::membersSupplier, readTimeout(refreshInterval), timer);
 		this.leases = (endpoint, probeToken, tracked) -> new InstanceLease(endpoint, probeToken, tracked,
 				failureStatusCodes);
+	}
+
+	/**
+	 * Return how long one read of a service's instance list may take: ten refresh intervals, at least five seconds
+	 * (a registry call over the network may legitimately take a while; the first request of a service waits for it).
+	 * @param refreshInterval the refresh interval
+	 * @return the timeout of one read
+	 */
+	static Duration readTimeout(Duration refreshInterval) {
+		Duration tenIntervals = refreshInterval.multipliedBy(10);
+		return (tenIntervals.compareTo(MIN_READ_TIMEOUT) > 0) ? tenIntervals : MIN_READ_TIMEOUT;
 	}
 
 	/**
@@ -325,25 +358,21 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	}
 
 	private Mono<Void> seed() {
-		return membersSupplier().get()
-			.next()
+		return this.reader.read()
 			.doOnNext(this::install)
 			.onErrorResume((ex) -> {
-				logger.warn("Could not list the instances of service '" + this.serviceId + "'", ex);
+				logger.warn("Could not install the instances of service '" + this.serviceId + "'", ex);
 				return Mono.empty();
 			})
 			.then();
 	}
 
 	private void refreshIfDue() {
-		if (!this.refreshDue || !this.refreshing.compareAndSet(false, true)) {
-			return;
+		if (this.refreshDue) {
+			// One refresh per interval: a refresh still running (bounded by the reader) covers this one.
+			this.refreshDue = false;
+			this.reader.refresh(this::install);
 		}
-		this.refreshDue = false;
-		membersSupplier().get().next().subscribe(this::install, (ex) -> {
-			logger.debug("Could not refresh the instances of service '" + this.serviceId + "'", ex);
-			this.refreshing.set(false);
-		}, () -> this.refreshing.set(false));
 	}
 
 	private void install(List<ServiceInstance> instances) {
@@ -371,10 +400,15 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 		return matched;
 	}
 
+	private ServiceInstanceListSupplier supplier() {
+		return this.suppliers.getIfAvailable(NoopServiceInstanceListSupplier::new);
+	}
+
+	/** The layer of the supplier chain whose list is the pool's members (the whole chain unless it filters). */
 	private ServiceInstanceListSupplier membersSupplier() {
 		SupplierChain chain = this.chain;
 		if (chain == null) {
-			chain = SupplierChain.of(this.suppliers.getIfAvailable(NoopServiceInstanceListSupplier::new));
+			chain = SupplierChain.of(supplier());
 			this.chain = chain;
 		}
 		return chain.members();
