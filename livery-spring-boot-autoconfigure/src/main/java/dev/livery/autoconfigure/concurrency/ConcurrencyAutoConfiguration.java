@@ -81,6 +81,7 @@ public final class ConcurrencyAutoConfiguration {
 			throw new InvalidConfigurationPropertyValueException(PREFIX + "retry-after", retryAfter,
 					"must be zero or positive");
 		}
+		ConcurrencyLimiters.validate(properties);
 		for (String pattern : properties.getExcludePaths()) {
 			try {
 				PathPatternParser.defaultInstance.parse(pattern);

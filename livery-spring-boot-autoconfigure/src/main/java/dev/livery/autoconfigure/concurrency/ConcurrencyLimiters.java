@@ -19,7 +19,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 
 /**
  * Builds the {@link ConcurrencyLimiter} that {@code livery.concurrency.algorithm} asks for,
- * after checking the adaptive settings, so that a bad value fails start-up naming the
+ * and checks the adaptive settings first, so that a bad value fails start-up naming the
  * property rather than surfacing as an {@link IllegalArgumentException} of the core.
  */
 final class ConcurrencyLimiters {
@@ -29,8 +29,10 @@ final class ConcurrencyLimiters {
 	private ConcurrencyLimiters() {
 	}
 
+	/**
+	 * Create the limiter of validated properties.
+	 */
 	static ConcurrencyLimiter create(ConcurrencyProperties properties) {
-		validate(properties);
 		int max = properties.getMaxConcurrentRequests();
 		Adaptive adaptive = properties.getAdaptive();
 		if (properties.getAlgorithm() == Algorithm.FIXED) {

@@ -21,7 +21,8 @@ public class ConcurrencyProperties {
 	private boolean enabled = true;
 
 	/**
-	 * Requests handled at once; the next one is answered 503 at once. At least 1.
+	 * Requests handled at once (the fixed limit, or the most an adaptive one may reach); the
+	 * next one is answered 503 at once. At least 1.
 	 */
 	private int maxConcurrentRequests = 1000;
 
@@ -292,8 +293,8 @@ public class ConcurrencyProperties {
 		private int beta = 6;
 
 		/**
-		 * No-load latency is measured afresh every this many times the limit windows (jittered
-		 * down to half); at least 1.
+		 * Windows between two fresh measurements of the no-load latency, in multiples of the
+		 * limit (jittered down to half); at least 1.
 		 */
 		private int probeMultiplier = 30;
 
