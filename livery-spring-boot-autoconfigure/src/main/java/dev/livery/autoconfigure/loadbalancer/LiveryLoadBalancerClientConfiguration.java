@@ -1,6 +1,5 @@
 package dev.livery.autoconfigure.loadbalancer;
 
-import dev.livery.autoconfigure.loadbalancer.LiveryLoadBalancerProperties.Settings;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 
@@ -33,9 +32,9 @@ public class LiveryLoadBalancerClientConfiguration {
 			ObjectProvider<ServiceInstanceListSupplier> suppliers, LiveryLoadBalancerProperties properties,
 			EndpointPools<ServiceInstance> pools) {
 		String serviceId = LoadBalancerClientFactory.getName(environment);
-		Settings settings = properties.settingsFor(serviceId);
-		return new LiveryLoadBalancer(serviceId, suppliers, pools, settings.policy(), settings.outlier(),
-				settings.failureStatusCodes(), settings.refreshInterval());
+		LoadBalancerSettings settings = properties.settingsFor(serviceId);
+		return new LiveryLoadBalancer(serviceId, suppliers, pools, settings.toPoolSettings(),
+				settings.getOutlier().toFailureStatusCodes(), settings.getRefreshInterval());
 	}
 
 }
