@@ -14,21 +14,6 @@ import java.util.function.IntUnaryOperator;
  * over the first ten). After a long overload the long RTT lags far above the short one once
  * the overload is gone, so when it exceeds twice the short RTT it is cut by 5 % per window
  * rather than left to decay;</li>
- * <li><em>where livery departs from Netflix's Gradient2</em>, which adds the queue term
- * whatever the gradient and lets the long RTT learn every window. First, the queue term
- * only while the gradient is 1: added to a shrinking limit it holds the limit at
- * {@code queueSize / (1 − gradient)} (16 for a service twice as slow as it used to be),
- * where nothing is learnt and nothing recovers (the change proposed in concurrency-limits
- * #134). Second, the long RTT learns a window
- * only if that window is below it, or the application limited the load (fewer than
- * {@code L / 2} in flight), or the limit is at its minimum. Learning every window, under a
- * sustained overload the long RTT climbs towards the queued latency it should be compared
- * with, the gradient returns to 1 and the queue term grows the limit without end (on the
- * simulated server of this class's tests, from 80 to 193 in 600 windows at ten times the
- * capacity; the same creep is plotted in #134). A window with a queue is the limiter's own
- * doing and says nothing about the service. A service whose real latency rose is still
- * learnt: the limit shrinks to its minimum, where the long RTT learns again, then grows
- * back from the new level;</li>
  * <li>{@code gradient = clamp(rttTolerance × long / short, 0.5, 1)}: {@code 1} while the
  * latency stays within the tolerance of its long-term level, less as a queue builds up, and
  * never below {@code 0.5} so that one outlier window cannot halve the limit;</li>
@@ -42,7 +27,22 @@ import java.util.function.IntUnaryOperator;
  * <li>a window with a drop counts as the steepest gradient, {@code 0.5}, with no queue term:
  * with the default smoothing the limit backs off by 10 %, as AIMD would. Netflix's Gradient2
  * ignores drops; livery treats a 5xx, a timeout or a cancellation as overload, as its other
- * algorithms do (the idea is discussed in concurrency-limits #134).</li>
+ * algorithms do (the idea is discussed in concurrency-limits #134);</li>
+ * <li><em>where livery departs from Netflix's Gradient2</em>, which adds the queue term
+ * whatever the gradient and lets the long RTT learn every window. First, the queue term
+ * only while the gradient is 1: added to a shrinking limit it holds the limit at
+ * {@code queueSize / (1 − gradient)} (16 for a service twice as slow as it used to be),
+ * where nothing is learnt and nothing recovers (the change proposed in concurrency-limits
+ * #134). Second, the long RTT learns a window only if that window is below it, or the
+ * application limited the load (fewer than {@code L / 2} in flight), or the limit is at its
+ * minimum. Learning every window, under a
+ * sustained overload the long RTT climbs towards the queued latency it should be compared
+ * with, the gradient returns to 1 and the queue term grows the limit without end (on the
+ * simulated server of this class's tests, from 80 to 193 in 600 windows at ten times the
+ * capacity; the same creep is plotted in #134). A window with a queue is the limiter's own
+ * doing and says nothing about the service. A service whose real latency rose is still
+ * learnt: the limit shrinks to its minimum, where the long RTT learns again, then grows
+ * back from the new level.</li>
  * </ul>
  * Under a sustained overload the limit therefore hovers where the short RTT is
  * {@code rttTolerance} times the long one: the admitted requests' latency settles at about

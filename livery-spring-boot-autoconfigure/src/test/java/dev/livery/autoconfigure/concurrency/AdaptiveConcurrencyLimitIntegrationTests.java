@@ -42,7 +42,11 @@ class AdaptiveConcurrencyLimitIntegrationTests {
 
 	static final int CAPACITY = 4;
 
-	static final Duration TASK = Duration.ofMillis(25);
+	/**
+	 * Long enough that a request spends far longer queued in the server than in the client between two requests, so
+	 * that even a starved, cold JVM keeps nearly all callers' requests outstanding.
+	 */
+	static final Duration TASK = Duration.ofMillis(50);
 
 	static final int CLIENTS = 10 * CAPACITY;
 
@@ -86,11 +90,11 @@ class AdaptiveConcurrencyLimitIntegrationTests {
 			Disposable load = offer(client, statuses);
 			try {
 				// Let the limit find its level, then watch the queue and the limit.
-				sleep(Duration.ofSeconds(3));
+				sleep(Duration.ofSeconds(4));
 				service.takeMaxWaiting();
 				Disposable watch = Flux.interval(Duration.ofMillis(20))
 					.subscribe((tick) -> maxLimit.accumulateAndGet(limiter.limit(), Math::max));
-				sleep(Duration.ofSeconds(3));
+				sleep(Duration.ofSeconds(4));
 				watch.dispose();
 				int maxWaiting = service.takeMaxWaiting();
 				long rejected = limiter.rejected();
