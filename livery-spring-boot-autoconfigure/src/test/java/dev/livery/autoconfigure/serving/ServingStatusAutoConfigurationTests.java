@@ -1,6 +1,7 @@
 package dev.livery.autoconfigure.serving;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -229,10 +230,14 @@ class ServingStatusAutoConfigurationTests {
 			.withPropertyValues("livery.serving.max-services=0", "livery.serving.watch-heartbeat=1s",
 					"livery.serving.shutdown-drain-time=0s")
 			.run((context) -> assertThat(context).hasNotFailed());
+		List<Duration> drains = new ArrayList<>();
 		this.contextRunner
 			.withPropertyValues("livery.serving.max-services=10000", "livery.serving.watch-heartbeat=10m",
 					"livery.serving.shutdown-drain-time=10m")
+			// The context closes after the assertion: record the drain rather than wait it out.
+			.withBean(ServingStatusShutdownLifecycle.Sleeper.class, () -> drains::add)
 			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(drains).containsExactly(Duration.ofMinutes(10));
 	}
 
 	@Test
