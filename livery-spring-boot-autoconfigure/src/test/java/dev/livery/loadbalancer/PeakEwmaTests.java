@@ -1,0 +1,266 @@
+package dev.livery.loadbalancer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Tests for {@link PeakEwma}, on a fake clock.
+ */
+class PeakEwmaTests {
+
+	private static final Duration DECAY = Duration.ofSeconds(10);
+
+	private static final Duration PENALTY = Duration.ofSeconds(1);
+
+	private final FakeTicker ticker = new FakeTicker();
+
+	private final PeakEwma ewma = new PeakEwma(DECAY, PENALTY);
+
+	@Test
+	void withoutSampleShouldHaveNoEstimateAndNoRank() {
+		assertThat(this.ewma.hasSample()).isFalse();
+		assertThat(this.ewma.estimateNanos(this.ticker.read())).isEqualTo(-1);
+		assertThat(this.ewma.rank(0)).isNaN();
+		assertThat(this.ewma.rank(7)).isNaN();
+	}
+
+	@Test
+	void firstSampleShouldReplaceTheMissingEstimate() {
+		success(Duration.ofMillis(20));
+		assertThat(this.ewma.hasSample()).isTrue();
+		assertThat(estimateMillis()).isCloseTo(20, within(1e-6));
+	}
+
+	@Test
+	void sampleAboveTheEstimateShouldReplaceItAtOnce() {
+		for (int i = 0; i < 100; i++) {
+			success(Duration.ofMillis(2));
+			this.ticker.advance(Duration.ofMillis(10));
+		}
+		assertThat(estimateMillis()).isCloseTo(2, within(0.01));
+		success(Duration.ofMillis(300));
+		assertThat(estimateMillis()).isCloseTo(300, within(1e-6));
+	}
+
+	@Test
+	void sampleBelowTheEstimateShouldBeWeightedByTheGapSinceThePreviousSample() {
+		success(Duration.ofMillis(100));
+		this.ticker.advance(Duration.ofSeconds(1));
+		success(Duration.ofMillis(10));
+		double w = Math.exp(-0.1);
+		assertThat(estimateMillis()).isCloseTo(100 * w + 10 * (1 - w), within(1e-6));
+		// No time, no weight: a second sample at the same instant moves nothing.
+		success(Duration.ofMillis(10));
+		assertThat(estimateMillis()).isCloseTo(100 * w + 10 * (1 - w), within(1e-6));
+	}
+
+	@Test
+	void steadyLowerSamplesShouldCloseHalfTheGapInOneHalfLife() {
+		success(Duration.ofMillis(100));
+		long halfLife = (long) (DECAY.toNanos() * Math.log(2));
+		long step = Duration.ofMillis(10).toNanos();
+		for (long t = 0; t < halfLife; t += step) {
+			this.ticker.advance(Duration.ofNanos(Math.min(step, halfLife - t)));
+			success(Duration.ofMillis(10));
+		}
+		// Half-way from 100 ms to 10 ms, whatever the rate of the samples.
+		assertThat(estimateMillis()).isCloseTo(55, within(0.01));
+	}
+
+	@Test
+	void withoutSamplesTheEstimateShouldHalveEveryHalfLife() {
+		success(Duration.ofMillis(80));
+		this.ticker.advance(Duration.ofNanos((long) (DECAY.toNanos() * Math.log(2))));
+		assertThat(estimateMillis()).isCloseTo(40, within(1e-3));
+		this.ticker.advance(Duration.ofNanos((long) (DECAY.toNanos() * Math.log(2))));
+		assertThat(estimateMillis()).isCloseTo(20, within(1e-3));
+	}
+
+	@Test
+	void fastFailureShouldCountAsThePenalty() {
+		success(Duration.ofMillis(2));
+		failure(Duration.ofMillis(1));
+		assertThat(estimateMillis()).isCloseTo(1000, within(1e-6));
+	}
+
+	@Test
+	void slowFailureShouldCountAsItsOwnTime() {
+		failure(Duration.ofSeconds(3));
+		assertThat(estimateMillis()).isCloseTo(3000, within(1e-6));
+	}
+
+	@Test
+	void zeroPenaltyShouldCountAFailureAsItsTime() {
+		PeakEwma noPenalty = new PeakEwma(DECAY, Duration.ZERO);
+		long now = this.ticker.read();
+		noPenalty.recordFailure(now - Duration.ofMillis(3).toNanos(), now);
+		assertThat(noPenalty.estimateNanos(now) / 1e6).isCloseTo(3, within(1e-6));
+	}
+
+	@Test
+	void cancelAboveTheEstimateShouldRaiseItToTheTimeSpent() {
+		success(Duration.ofMillis(2));
+		cancel(Duration.ofSeconds(1));
+		assertThat(estimateMillis()).isCloseTo(1000, within(1e-6));
+	}
+
+	@Test
+	void cancelBelowTheEstimateShouldNotLowerIt() {
+		success(Duration.ofMillis(300));
+		this.ticker.advance(Duration.ofSeconds(1));
+		double before = estimateMillis();
+		cancel(Duration.ofMillis(5));
+		// A call cancelled after 5 ms would have taken at least 5 ms: no evidence against 300 ms.
+		assertThat(estimateMillis()).isEqualTo(before);
+		// And it carries no weight into the next sample either: that one is weighed from the last real sample.
+		this.ticker.advance(Duration.ofSeconds(1));
+		success(Duration.ofMillis(10));
+		double w = Math.exp(-0.2);
+		assertThat(estimateMillis()).isCloseTo(300 * w + 10 * (1 - w), within(1e-6));
+	}
+
+	@Test
+	void cancelWithoutEstimateShouldBecomeTheEstimate() {
+		cancel(Duration.ofMillis(700));
+		assertThat(estimateMillis()).isCloseTo(700, within(1e-6));
+	}
+
+	@Test
+	void tinySamplesShouldBeFloored() {
+		long now = this.ticker.read();
+		this.ewma.recordSuccess(now, now);
+		assertThat(this.ewma.estimateNanos(now)).isCloseTo(PeakEwma.MIN_SAMPLE_NANOS, within(1e-6));
+		assertThat(this.ewma.rank(0)).isFinite();
+	}
+
+	@Test
+	void rankShouldOrderAsEstimateTimesInFlightPlusOneAtAnyCommonInstant() {
+		PeakEwma a = new PeakEwma(DECAY, PENALTY);
+		PeakEwma b = new PeakEwma(DECAY, PENALTY);
+		long t0 = this.ticker.read();
+		long second = Duration.ofSeconds(1).toNanos();
+		a.recordSuccess(t0 - 40 * second / 1000, t0);
+		b.recordSuccess(t0 + 3 * second - 10 * second / 1000, t0 + 3 * second);
+		SplittableRandom random = new SplittableRandom(1);
+		for (int i = 0; i < 1000; i++) {
+			long now = t0 + 3 * second + random.nextLong(60 * second);
+			int na = random.nextInt(300);
+			int nb = random.nextInt(300);
+			double costA = a.estimateNanos(now) * (na + 1);
+			double costB = b.estimateNanos(now) * (nb + 1);
+			if (Math.abs(costA - costB) > 1e-9 * Math.max(costA, costB)) {
+				assertThat(a.rank(na) < b.rank(nb)).as("now=%d na=%d nb=%d", now, na, nb).isEqualTo(costA < costB);
+			}
+		}
+	}
+
+	@Test
+	void shunnedEndpointShouldBecomeCheaperAgainAsItsEstimateDecays() {
+		PeakEwma hung = new PeakEwma(DECAY, PENALTY);
+		PeakEwma healthy = new PeakEwma(DECAY, PENALTY);
+		long t0 = this.ticker.read();
+		hung.recordCancel(t0 - Duration.ofSeconds(1).toNanos(), t0);
+		long millis = Duration.ofMillis(1).toNanos();
+		long now = t0;
+		// The healthy endpoint keeps answering in 1 ms; the hung one is not picked again, so gets no sample.
+		for (int i = 0; i < 600; i++) {
+			now += Duration.ofMillis(100).toNanos();
+			healthy.recordSuccess(now - millis, now);
+		}
+		// 60 s on, 1000 ms × e^-6 = 2.5 ms: still dearer than the healthy endpoint with nothing in flight ...
+		assertThat(hung.rank(0)).isGreaterThan(healthy.rank(0));
+		// ... but cheaper than it with two requests in flight, so it is tried again: nobody is shunned for ever.
+		assertThat(hung.rank(0)).isLessThan(healthy.rank(2));
+	}
+
+	@Test
+	void concurrentSamplesShouldNeverBeLost() throws Exception {
+		// On a still clock a sample below the estimate carries no weight, so the estimate must end up exactly the
+		// largest sample recorded by any thread. The threads race each other with rising samples, so that nearly
+		// every sample is a new peak: an update lost to a race would leave a lower estimate.
+		int threads = 4;
+		int samples = 200_000;
+		long now = this.ticker.read();
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			CountDownLatch start = new CountDownLatch(1);
+			List<Future<Long>> maxima = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				SplittableRandom random = new SplittableRandom(t);
+				maxima.add(executor.submit(() -> {
+					start.await();
+					long max = 0;
+					for (int i = 0; i < samples; i++) {
+						long elapsed = 1_000L * i + random.nextLong(4_000);
+						switch (i % 3) {
+							case 0 -> this.ewma.recordSuccess(now - elapsed, now);
+							case 1 -> this.ewma.recordCancel(now - elapsed, now);
+							default -> {
+								this.ewma.recordFailure(now - elapsed, now);
+								elapsed = Math.max(elapsed, PENALTY.toNanos());
+							}
+						}
+						max = Math.max(max, elapsed);
+					}
+					return max;
+				}));
+			}
+			start.countDown();
+			long max = 0;
+			for (Future<Long> future : maxima) {
+				max = Math.max(max, future.get(30, TimeUnit.SECONDS));
+			}
+			assertThat(this.ewma.estimateNanos(now)).isCloseTo(max, within(max * 1e-12));
+		}
+		finally {
+			executor.shutdownNow();
+		}
+	}
+
+	@Test
+	void invalidSettingsShouldBeRejected() {
+		assertThatIllegalArgumentException().isThrownBy(() -> new PeakEwma(Duration.ZERO, PENALTY))
+			.withMessageContaining("decay");
+		assertThatIllegalArgumentException().isThrownBy(() -> new PeakEwma(DECAY, Duration.ofMillis(-1)))
+			.withMessageContaining("failurePenalty");
+	}
+
+	@Test
+	void settingsShouldBeReported() {
+		assertThat(this.ewma.decay()).isEqualTo(DECAY);
+		assertThat(this.ewma.failurePenalty()).isEqualTo(PENALTY);
+	}
+
+	private void success(Duration elapsed) {
+		long now = this.ticker.read();
+		this.ewma.recordSuccess(now - elapsed.toNanos(), now);
+	}
+
+	private void failure(Duration elapsed) {
+		long now = this.ticker.read();
+		this.ewma.recordFailure(now - elapsed.toNanos(), now);
+	}
+
+	private void cancel(Duration elapsed) {
+		long now = this.ticker.read();
+		this.ewma.recordCancel(now - elapsed.toNanos(), now);
+	}
+
+	private double estimateMillis() {
+		return this.ewma.estimateNanos(this.ticker.read()) / 1e6;
+	}
+
+}
