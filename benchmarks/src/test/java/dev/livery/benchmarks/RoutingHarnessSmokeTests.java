@@ -21,8 +21,8 @@ class RoutingHarnessSmokeTests {
 
 	@Test
 	void healthyAndFailingScenariosShouldAccountForEveryRequestAndLiveryShouldEject() throws Exception {
-		Options options = Options.parse(new String[] { "--scenarios=healthy,503", "--duration=2s", "--warmup=1s",
-				"--rate=300" });
+		Options options = Options.parse(new String[] { "--scenarios=healthy,503", "--balancers=p2c,sc-round-robin",
+				"--loads=open:300", "--duration=2s", "--min-requests=0", "--warmup=1s" });
 		RoutingHarness harness = new RoutingHarness(options, new PrintStream(OutputStream.nullOutputStream()));
 		List<Result> results = harness.runAll(options);
 		assertThat(results).hasSize(4);
@@ -34,8 +34,8 @@ class RoutingHarnessSmokeTests {
 				.isBetween(result.ok(), result.sent());
 			assertThat(result.latency().getTotalCount()).isEqualTo(result.sent());
 		}
-		Result healthyLivery = find(results, Scenario.HEALTHY, Mode.LIVERY);
-		Result healthyVanilla = find(results, Scenario.HEALTHY, Mode.VANILLA);
+		Result healthyLivery = find(results, Scenario.HEALTHY, Mode.P2C);
+		Result healthyVanilla = find(results, Scenario.HEALTHY, Mode.ROUND_ROBIN);
 		for (Result healthy : List.of(healthyLivery, healthyVanilla)) {
 			// The first runs of a cold JVM may see a caller timeout; never anything else.
 			assertThat(healthy.errorKinds().keySet()).isSubsetOf("caller timeout");
@@ -44,15 +44,15 @@ class RoutingHarnessSmokeTests {
 				assertThat(healthy.share(i)).as("%s share of b%d", healthy.mode(), i).isBetween(0.15, 0.35);
 			}
 		}
-		Result failingLivery = find(results, Scenario.FAIL_503, Mode.LIVERY);
-		Result failingVanilla = find(results, Scenario.FAIL_503, Mode.VANILLA);
+		Result failingLivery = find(results, Scenario.FAIL_503, Mode.P2C);
+		Result failingVanilla = find(results, Scenario.FAIL_503, Mode.ROUND_ROBIN);
 		// Round robin keeps sending a quarter of the traffic to the failing backend ...
 		assertThat(failingVanilla.errorKinds().getOrDefault("http 503", 0L)).isGreaterThan(failingVanilla.sent() / 5);
 		// ... livery ejects it after 5 failures and then lets only single probes through.
 		assertThat(failingLivery.errors()).isLessThanOrEqualTo(failingVanilla.errors() / 4);
 		assertThat(failingLivery.share(3)).isLessThan(0.05);
-		String report = RoutingHarness.report(options, results);
-		assertThat(report).contains("| 503 | livery |").contains("livery ÷ vanilla");
+		String report = RoutingReport.report(options, results);
+		assertThat(report).contains("| 503 | p2c |").contains("### open 300/s").contains("Ratios");
 	}
 
 	private static Result find(List<Result> results, Scenario scenario, Mode mode) {
