@@ -21,13 +21,14 @@ import java.util.Objects;
  * bound under the estimate says nothing against it).</li>
  * </ul>
  *
- * <p><b>No sample yet.</b> An estimator starts without an estimate ({@link #hasSample()} is {@code false}) and the
- * policy treats such an endpoint as exactly as fast as the endpoint it is compared with, so that pair is decided on
- * requests in flight, as P2C does; the first sample then replaces the assumption outright. Any fixed number would
- * be wrong in one direction or the other: above the pool's real latency, a new endpoint is shunned until the number
- * decays (about {@code decay × ln(default ÷ real)}, 34 s for 30 ms against 1 ms backends); below it, a new endpoint
- * draws every pick it is offered until its in-flight count makes up the difference (a 1 ms default among 300 ms
- * backends lets it take some 300 requests before the first answers).
+ * <p><b>No sample yet.</b> An estimator starts without an estimate ({@link #hasSample()} is {@code false}), and
+ * {@link #compare} calls such an endpoint exactly as fast as the one it is compared with, so that pair is decided on
+ * requests in flight alone, as P2C decides it; the first sample then replaces the assumption outright. The default
+ * is thus the estimate of the endpoint next to it: never zero, never infinite, always of the pool's own order. A
+ * fixed number would be wrong one way or the other: above the pool's real latency, a new endpoint would be shunned
+ * until the number decayed (about {@code decay × ln(default ÷ real)}: 34 s for 30 ms among 1 ms backends); below
+ * it, a new endpoint would draw every pick it is offered until its requests in flight made up the difference (some
+ * 300 requests for 1 ms among 300 ms backends) before its first answer could say how fast it is.
  *
  * @since 0.2.0
  */
@@ -36,76 +37,72 @@ public final class PeakEwma {
 	/*
 	 * Implementation note.
 	 *
-	 * The estimate E(t) at time t, s the time of the last sample and e the estimate then, is e * exp(-(t - s) / tau):
-	 * it decays toward zero between samples (Finagle's and Linkerd's PeakEwma do the same), so that an endpoint
-	 * that is never picked because its estimate is high is eventually tried again. A sample r at t with weight
-	 * w = exp(-(t - s) / tau) sets E = r if r > E(t) (the peak), else E = E(t) + r * (1 - w) = e * w + r * (1 - w),
-	 * the classic time-weighted EWMA: a steady stream of samples r moves the estimate toward r with time constant
-	 * tau, whatever their rate.
+	 * The estimate E(t) at time t, where s is the time of the last sample and e the estimate then, is
+	 * e * exp(-(t - s) / tau): it decays toward zero between samples, as Finagle's and Linkerd's PeakEwma do, so that
+	 * an endpoint no pick chooses because its estimate is high is eventually tried again. A sample r at t, with
+	 * weight w = exp(-(t - s) / tau), sets E = r if r > E(t) (the peak), else E = E(t) + r * (1 - w) =
+	 * e * w + r * (1 - w), the time-weighted EWMA: a steady stream of samples r moves the estimate toward r with time
+	 * constant tau, whatever their rate.
 	 *
-	 * The state is kept as rank = ln(e) + s / tau, a single double, because then the cost E(t) * (inFlight + 1) of
-	 * two endpoints compares without knowing t: the decay factor exp(-t / tau) is common to both and drops out, and
-	 * comparing ln E(t) + ln(n + 1) is comparing rank + ln(n + 1). So a pick reads one volatile double per endpoint
-	 * and no clock, yet compares the estimates as decayed to the same instant, exactly. E(t) = exp(rank - t / tau)
-	 * whenever a number is wanted. NaN means no sample yet.
+	 * State: one long, the estimate e as a float in the high 32 bits and s in the low 32 bits, in units of 2^20 ns
+	 * (1.05 ms). One word means one compare-and-set updates both, and every reader sees a pair some sample really
+	 * wrote: with two fields, a reader could pair a fresh estimate with an old time and see it decayed by the whole
+	 * gap (a peak lost to a race). The float holds 24 bits of mantissa, plenty for a cost. The time wraps after
+	 * 2^32 units (52 days); differences are taken modulo 2^32, so they are right for gaps under 26 days; a gap of
+	 * several time constants is saturated long before. Quantising s to a millisecond loses nothing over time: gaps
+	 * telescope, so the weights of a run of samples add up to what exact times would give (the first sample in each
+	 * new unit carries the gap since the previous one).
 	 *
-	 * Concurrency: a sample is a compare-and-set loop on rank, recomputed from the value it replaces, so no sample
-	 * is lost (a lost peak would be a missed warning) and every reader sees a rank some sample really produced.
-	 * The time of the last sample, needed only for the weight w, sits in a second field written after the CAS, with
-	 * no attempt to make the pair atomic: a completion racing another may read the older time and weigh its sample
-	 * by the gap to the sample before (microseconds more against a time constant of seconds), and of two racing
-	 * writes of the time the older may win, with the same effect on the next sample. Both only nudge a weight,
-	 * never the peak rule nor the rank a pick reads. Neither field is written when nothing changes (a censored
-	 * sample under the estimate), so idle reads stay cheap. Nothing allocates.
+	 * A sample is a CAS loop, recomputed from the word it replaces: no sample is lost (a lost peak would be a missed
+	 * warning), and a sample under the estimate of a cancel writes nothing. compare() reads one word per endpoint
+	 * and no clock: at any common instant t the costs compare as e_a * exp((s_a - s_b) / tau) * load_a against
+	 * e_b * load_b, the decay since each endpoint's last sample being the only thing that differs. exp is a
+	 * polynomial for the small arguments of busy endpoints (gaps of milliseconds against seconds) and Math.exp
+	 * otherwise. Nothing allocates.
 	 */
 
-	/** Shortest sample taken as it is; below it, ln() would run off toward minus infinity. */
+	/** Shortest sample taken as it is: no network answers faster, and a zero would ignore requests in flight. */
 	static final long MIN_SAMPLE_NANOS = 1_000;
 
-	private static final int LOG_TABLE_SIZE = 256;
+	/** log2 of the unit of the stored time, in nanoseconds. */
+	static final int TIME_SHIFT = 20;
 
-	/** ln(n) for n in [1, LOG_TABLE_SIZE]; index n - 1. */
-	private static final double[] LOG = new double[LOG_TABLE_SIZE];
+	private static final long NO_SAMPLE = ((long) Float.floatToRawIntBits(Float.NaN)) << 32;
 
-	private static final VarHandle RANK;
+	private static final VarHandle WORD;
 
 	static {
-		for (int n = 1; n <= LOG_TABLE_SIZE; n++) {
-			LOG[n - 1] = Math.log(n);
-		}
 		try {
-			RANK = MethodHandles.lookup().findVarHandle(PeakEwma.class, "rank", double.class);
+			WORD = MethodHandles.lookup().findVarHandle(PeakEwma.class, "word", long.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
 		}
 	}
 
+	/** Time units per time constant. */
 	private final double tau;
 
 	private final long failurePenaltyNanos;
 
-	/** ln(estimate at the last sample) + (time of the last sample) / tau; NaN before the first sample. */
-	private volatile double rank = Double.NaN;
-
-	/** Ticks of the last sample; only sets the weight of the next one. */
-	private volatile long stamp;
+	/** Estimate (float bits) << 32 | time of the last sample (units of 2^20 ns, modulo 2^32). */
+	private volatile long word = NO_SAMPLE;
 
 	/**
 	 * Create an estimator with no sample.
-	 * @param decay time constant of the decay (at least 1 ms)
+	 * @param decay time constant of the decay (at least 100 ms, for the time is kept to a millisecond)
 	 * @param failurePenalty least sample a failure counts as (zero or more)
 	 */
 	public PeakEwma(Duration decay, Duration failurePenalty) {
 		Objects.requireNonNull(decay, "decay");
 		Objects.requireNonNull(failurePenalty, "failurePenalty");
-		if (decay.compareTo(Duration.ofMillis(1)) < 0) {
-			throw new IllegalArgumentException("decay must be at least 1ms but was " + decay);
+		if (decay.compareTo(Duration.ofMillis(100)) < 0 || decay.compareTo(Duration.ofDays(1)) > 0) {
+			throw new IllegalArgumentException("decay must be between 100ms and 1d but was " + decay);
 		}
 		if (failurePenalty.isNegative()) {
 			throw new IllegalArgumentException("failurePenalty must not be negative but was " + failurePenalty);
 		}
-		this.tau = decay.toNanos();
+		this.tau = (double) decay.toNanos() / (1L << TIME_SHIFT);
 		this.failurePenaltyNanos = failurePenalty.toNanos();
 	}
 
@@ -138,11 +135,18 @@ public final class PeakEwma {
 	}
 
 	/**
-	 * Return whether any sample has been recorded.
+	 * Forget every sample, as if the endpoint were new.
+	 */
+	public void forget() {
+		this.word = NO_SAMPLE;
+	}
+
+	/**
+	 * Return whether any sample has been recorded since creation or {@link #forget()}.
 	 * @return whether there is an estimate
 	 */
 	public boolean hasSample() {
-		return !Double.isNaN(this.rank);
+		return !Float.isNaN(estimateOf(this.word));
 	}
 
 	/**
@@ -151,18 +155,12 @@ public final class PeakEwma {
 	 * @return the estimate in nanoseconds, or {@code -1} with no sample yet
 	 */
 	public double estimateNanos(long now) {
-		double current = this.rank;
-		return Double.isNaN(current) ? -1 : Math.exp(current - now / this.tau);
-	}
-
-	/**
-	 * Return a number that orders endpoints by cost, estimate × (in flight + 1), as of any instant common to the
-	 * endpoints compared: the lower, the cheaper. Reads no clock.
-	 * @param inFlight requests in flight on the endpoint
-	 * @return the rank, or NaN with no sample yet
-	 */
-	public double rank(int inFlight) {
-		return this.rank + log1p(inFlight);
+		long current = this.word;
+		float estimate = estimateOf(current);
+		if (Float.isNaN(estimate)) {
+			return -1;
+		}
+		return estimate * exp(-Math.max(0, elapsedUnits(current, now)) / this.tau);
 	}
 
 	/**
@@ -170,7 +168,7 @@ public final class PeakEwma {
 	 * @return the decay
 	 */
 	public Duration decay() {
-		return Duration.ofNanos((long) this.tau);
+		return Duration.ofNanos(Math.round(this.tau * (1L << TIME_SHIFT)));
 	}
 
 	/**
@@ -181,49 +179,84 @@ public final class PeakEwma {
 		return Duration.ofNanos(this.failurePenaltyNanos);
 	}
 
+	/**
+	 * Compare the costs, estimate × load, of two endpoints as of any instant common to both. Reads no clock.
+	 * @param a the first endpoint's estimator
+	 * @param loadA the first endpoint's load, (requests in flight + 1) ÷ weight
+	 * @param b the second endpoint's estimator, with the same decay
+	 * @param loadB the second endpoint's load
+	 * @return negative if {@code a} costs less, positive if {@code b} does, zero on a tie or if either has no sample
+	 * (then the loads alone decide)
+	 */
+	public static int compare(PeakEwma a, double loadA, PeakEwma b, double loadB) {
+		long wordA = a.word;
+		long wordB = b.word;
+		float estimateA = estimateOf(wordA);
+		float estimateB = estimateOf(wordB);
+		if (Float.isNaN(estimateA) || Float.isNaN(estimateB)) {
+			return 0;
+		}
+		// Both decay by the same factor from the later of the two samples on; only the gap between them differs.
+		double ratio = exp((int) (wordA - wordB) / a.tau);
+		return Double.compare(estimateA * ratio * loadA, estimateB * loadB);
+	}
+
 	private void observe(long elapsed, long now, boolean censored) {
-		double sample = Math.max(elapsed, MIN_SAMPLE_NANOS);
-		double scaledNow = now / this.tau;
+		float sample = (float) Math.max(elapsed, MIN_SAMPLE_NANOS);
+		int stamp = (int) (now >> TIME_SHIFT);
 		while (true) {
-			double current = this.rank;
-			long last = this.stamp;
-			double next;
-			if (Double.isNaN(current)) {
-				next = Math.log(sample) + scaledNow;
+			long current = this.word;
+			float estimate = estimateOf(current);
+			float next;
+			if (Float.isNaN(estimate)) {
+				next = sample;
 			}
 			else {
-				double decayed = Math.exp(current - scaledNow);
+				double weight = exp(-Math.max(0, stamp - (int) current) / this.tau);
+				double decayed = estimate * weight;
 				if (sample > decayed) {
-					next = Math.log(sample) + scaledNow;
+					next = sample;
 				}
 				else if (censored) {
 					return;
 				}
 				else {
-					double weight = Math.exp(-Math.max(0, now - last) / this.tau);
-					next = Math.log(decayed + sample * (1 - weight)) + scaledNow;
+					next = (float) (decayed + sample * (1 - weight));
 				}
 			}
-			if (RANK.compareAndSet(this, current, next)) {
-				if (now > last) {
-					this.stamp = now;
-				}
+			if (WORD.compareAndSet(this, current, pack(next, stamp))) {
 				return;
 			}
 		}
 	}
 
+	private static long pack(float estimate, int stamp) {
+		return ((long) Float.floatToRawIntBits(estimate) << 32) | (stamp & 0xFFFFFFFFL);
+	}
+
+	private static float estimateOf(long word) {
+		return Float.intBitsToFloat((int) (word >>> 32));
+	}
+
+	private static int elapsedUnits(long word, long now) {
+		return (int) (now >> TIME_SHIFT) - (int) word;
+	}
+
 	/**
-	 * Return ln(n + 1), from a table for the in-flight counts that occur in practice.
+	 * Return e^x: a polynomial for the small arguments of busy endpoints (relative error under 1e-8), else
+	 * {@link Math#exp}.
 	 */
-	private static double log1p(int n) {
-		return (n >= 0 && n < LOG_TABLE_SIZE) ? LOG[n] : Math.log(Math.max(n, 0) + 1.0);
+	static double exp(double x) {
+		if (x > -0.0625 && x < 0.0625) {
+			return 1 + x * (1 + x * (0.5 + x * (1.0 / 6 + x * (1.0 / 24))));
+		}
+		return Math.exp(x);
 	}
 
 	@Override
 	public String toString() {
-		double current = this.rank;
-		return Double.isNaN(current) ? "PeakEwma[no sample]" : "PeakEwma[rank=" + current + "]";
+		float estimate = estimateOf(this.word);
+		return Float.isNaN(estimate) ? "PeakEwma[no sample]" : "PeakEwma[" + estimate + " ns at last sample]";
 	}
 
 }
