@@ -90,20 +90,21 @@ public final class PeakEwma {
 
 	/**
 	 * Create an estimator with no sample.
+	 * @param settings decay and failure penalty
+	 */
+	public PeakEwma(LatencySettings settings) {
+		Objects.requireNonNull(settings, "settings");
+		this.tau = (double) settings.decay().toNanos() / (1L << TIME_SHIFT);
+		this.failurePenaltyNanos = settings.failurePenalty().toNanos();
+	}
+
+	/**
+	 * Create an estimator with no sample.
 	 * @param decay time constant of the decay (at least 100 ms, for the time is kept to a millisecond)
 	 * @param failurePenalty least sample a failure counts as (zero or more)
 	 */
 	public PeakEwma(Duration decay, Duration failurePenalty) {
-		Objects.requireNonNull(decay, "decay");
-		Objects.requireNonNull(failurePenalty, "failurePenalty");
-		if (decay.compareTo(Duration.ofMillis(100)) < 0 || decay.compareTo(Duration.ofDays(1)) > 0) {
-			throw new IllegalArgumentException("decay must be between 100ms and 1d but was " + decay);
-		}
-		if (failurePenalty.isNegative()) {
-			throw new IllegalArgumentException("failurePenalty must not be negative but was " + failurePenalty);
-		}
-		this.tau = (double) decay.toNanos() / (1L << TIME_SHIFT);
-		this.failurePenaltyNanos = failurePenalty.toNanos();
+		this(new LatencySettings(decay, failurePenalty));
 	}
 
 	/**
@@ -208,11 +209,18 @@ public final class PeakEwma {
 			long current = this.word;
 			float estimate = estimateOf(current);
 			float next;
+			int time = stamp;
 			if (Float.isNaN(estimate)) {
 				next = sample;
 			}
 			else {
-				double weight = exp(-Math.max(0, stamp - (int) current) / this.tau);
+				int gap = stamp - (int) current;
+				if (gap < 0) {
+					// A sample that raced a later one in: weightless unless a peak, and the time does not go back.
+					gap = 0;
+					time = (int) current;
+				}
+				double weight = exp(-gap / this.tau);
 				double decayed = estimate * weight;
 				if (sample > decayed) {
 					next = sample;
@@ -224,7 +232,7 @@ public final class PeakEwma {
 					next = (float) (decayed + sample * (1 - weight));
 				}
 			}
-			if (WORD.compareAndSet(this, current, pack(next, stamp))) {
+			if (WORD.compareAndSet(this, current, pack(next, time))) {
 				return;
 			}
 		}

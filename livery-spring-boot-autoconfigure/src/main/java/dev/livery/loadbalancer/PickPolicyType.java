@@ -17,7 +17,14 @@ public enum PickPolicyType {
 	/**
 	 * Each eligible endpoint in turn ({@code round-robin}).
 	 */
-	ROUND_ROBIN;
+	ROUND_ROBIN,
+
+	/**
+	 * Power of two choices on a peak-sensitive moving average of response time × (requests in flight + 1)
+	 * ({@code peak-ewma}).
+	 * @since 0.2.0
+	 */
+	PEAK_EWMA;
 
 	/**
 	 * Return the name the policy is configured with, such as {@code round-robin}.
@@ -36,6 +43,7 @@ public enum PickPolicyType {
 		return switch (this) {
 			case P2C -> new P2cPolicy();
 			case ROUND_ROBIN -> new RoundRobinPolicy();
+			case PEAK_EWMA -> new PeakEwmaPolicy(settings.latency());
 		};
 	}
 

@@ -21,12 +21,15 @@ public final class PoolSettings {
 
 	private OutlierDetection outlier = OutlierDetection.DEFAULTS;
 
+	private LatencySettings latency = LatencySettings.DEFAULTS;
+
 	private PoolSettings() {
 	}
 
 	private PoolSettings(PoolSettings from) {
 		this.policy = from.policy;
 		this.outlier = from.outlier;
+		this.latency = from.latency;
 	}
 
 	/**
@@ -43,6 +46,14 @@ public final class PoolSettings {
 	 */
 	public OutlierDetection outlier() {
 		return this.outlier;
+	}
+
+	/**
+	 * Return the settings of the latency estimates ({@code peak-ewma} only).
+	 * @return the latency settings
+	 */
+	public LatencySettings latency() {
+		return this.latency;
 	}
 
 	/**
@@ -67,9 +78,21 @@ public final class PoolSettings {
 		return copy;
 	}
 
+	/**
+	 * Return a copy with other latency settings.
+	 * @param latency the latency settings
+	 * @return the new settings
+	 */
+	public PoolSettings withLatency(LatencySettings latency) {
+		PoolSettings copy = new PoolSettings(this);
+		copy.latency = Objects.requireNonNull(latency, "latency");
+		return copy;
+	}
+
 	@Override
 	public String toString() {
-		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + "]";
+		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + ", latency=" + this.latency
+				+ "]";
 	}
 
 }
