@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.livery.loadbalancer.LatencySettings;
 import dev.livery.loadbalancer.OutlierDetection;
 import dev.livery.loadbalancer.PickPolicyType;
 import dev.livery.loadbalancer.PoolSettings;
@@ -48,7 +49,8 @@ public class LoadBalancerSettings {
 	private boolean enabled = true;
 
 	/**
-	 * How to choose among eligible instances: power of two choices on requests in flight, or round robin.
+	 * How to choose among eligible instances: power of two choices on requests in flight, round robin, or power of
+	 * two choices on latency estimate × (requests in flight + 1) (peak-ewma).
 	 */
 	private PickPolicyType policy = PickPolicyType.P2C;
 
@@ -59,6 +61,8 @@ public class LoadBalancerSettings {
 	private Duration refreshInterval = Duration.ofSeconds(1);
 
 	private final Outlier outlier = new Outlier();
+
+	private final Latency latency = new Latency();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -88,12 +92,18 @@ public class LoadBalancerSettings {
 		return this.outlier;
 	}
 
+	public Latency getLatency() {
+		return this.latency;
+	}
+
 	/**
 	 * Return these settings as the core's settings of one pool.
 	 * @return the pool settings
 	 */
 	public PoolSettings toPoolSettings() {
-		return PoolSettings.DEFAULTS.withPolicy(this.policy).withOutlier(this.outlier.toOutlierDetection());
+		return PoolSettings.DEFAULTS.withPolicy(this.policy)
+			.withOutlier(this.outlier.toOutlierDetection())
+			.withLatency(this.latency.toLatencySettings());
 	}
 
 	/**
@@ -287,6 +297,54 @@ public class LoadBalancerSettings {
 					OutlierDetection.MAX_MAX_EJECTION_TIME);
 			check.between("max-ejection-percent", this.maxEjectionPercent, 0, 100);
 			check.parses("failure-status-codes", String.join(",", this.failureStatusCodes), this::toFailureStatusCodes);
+		}
+
+	}
+
+	/**
+	 * Latency estimates of policy peak-ewma: how fast they forget, and what a failure costs.
+	 */
+	public static class Latency extends Group {
+
+		/**
+		 * Time constant of the estimates, 100ms to 1d: a sample below the estimate weighs 1 - e^(-gap / decay), and
+		 * an estimate with no new sample shrinks by e every decay, so that a shunned instance is tried again.
+		 */
+		private Duration decay = Duration.ofSeconds(10);
+
+		/**
+		 * Least sample a failure counts as, 0 to 1d, so that an instance that fails fast does not look fast.
+		 */
+		private Duration failurePenalty = Duration.ofSeconds(1);
+
+		public Duration getDecay() {
+			return this.decay;
+		}
+
+		public void setDecay(Duration decay) {
+			this.decay = decay;
+		}
+
+		public Duration getFailurePenalty() {
+			return this.failurePenalty;
+		}
+
+		public void setFailurePenalty(Duration failurePenalty) {
+			this.failurePenalty = failurePenalty;
+		}
+
+		/**
+		 * Return these settings as the core's latency settings.
+		 * @return the latency settings
+		 */
+		public LatencySettings toLatencySettings() {
+			return new LatencySettings(this.decay, this.failurePenalty);
+		}
+
+		@Override
+		void validate(SettingsCheck check) {
+			check.between("decay", this.decay, LatencySettings.MIN_DECAY, LatencySettings.MAX);
+			check.between("failure-penalty", this.failurePenalty, Duration.ZERO, LatencySettings.MAX);
 		}
 
 	}

@@ -15,7 +15,10 @@ final class TestBackend implements AutoCloseable {
 
 	enum Behaviour {
 
-		OK, FAIL_503, SLOW, HANG
+		OK, FAIL_503, SLOW, HANG,
+
+		/** Answers 503 at once to every other request, else as OK. */
+		FAIL_HALF
 
 	}
 
@@ -24,6 +27,8 @@ final class TestBackend implements AutoCloseable {
 	private final AtomicInteger received = new AtomicInteger();
 
 	private final AtomicInteger active = new AtomicInteger();
+
+	private final AtomicInteger alternate = new AtomicInteger();
 
 	private final String name;
 
@@ -41,9 +46,17 @@ final class TestBackend implements AutoCloseable {
 				case FAIL_503 -> response.status(503).sendString(Mono.just("unavailable")).then();
 				case SLOW -> Mono.delay(this.delay).then(response.sendString(Mono.just(this.name)).then());
 				case HANG -> Mono.never();
+				case FAIL_HALF -> (this.alternate.getAndIncrement() % 2 == 0)
+						? response.status(503).sendString(Mono.just("unavailable")).then()
+						: response.sendString(Mono.just(this.name)).then();
 			};
 			return reply.doFinally((signal) -> this.active.decrementAndGet());
 		}).bindNow();
+	}
+
+	TestBackend delay(Duration delay) {
+		this.delay = delay;
+		return this;
 	}
 
 	TestBackend behave(Behaviour behaviour) {
