@@ -40,7 +40,7 @@ public class CorePickBenchmark {
 	@State(Scope.Benchmark)
 	public static class Pool {
 
-		@Param({ "P2C", "ROUND_ROBIN" })
+		@Param({ "P2C", "PEAK_EWMA", "ROUND_ROBIN" })
 		public PickPolicyType policy;
 
 		@Param("16")

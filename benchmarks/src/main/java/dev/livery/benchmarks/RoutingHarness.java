@@ -152,20 +152,23 @@ public final class RoutingHarness {
 	 * @param callerTimeout timeout of every request, as the caller sets it
 	 * @param ejectionTime livery's {@code outlier.ejection-time} (set in every mode; Spring Cloud ignores it)
 	 * @param flapPeriod period of the flapping backend, which fails during the middle third of each
+	 * @param properties more properties of the client application ({@code --property=name=value}, repeatable), such
+	 * as {@code livery.loadbalancer.latency.failure-penalty=5s}
 	 */
 	public record Options(List<Scenario> scenarios, List<Mode> modes, List<Load> loads, Duration duration,
 			int minRequests, Duration warmup, long seed, int backends, Duration baseDelay, Duration slowDelay,
-			Duration callerTimeout, Duration ejectionTime, Duration flapPeriod) {
+			Duration callerTimeout, Duration ejectionTime, Duration flapPeriod, List<String> properties) {
 
 		public static Options defaults() {
 			return new Options(Scenario.DEFAULTS, List.of(Mode.values()), Load.DEFAULTS, Duration.ofSeconds(8), 6000,
 					Duration.ofSeconds(2), 42, 4, Duration.ofMillis(1), Duration.ofMillis(300), Duration.ofSeconds(1),
-					Duration.ofSeconds(1), Duration.ofSeconds(6));
+					Duration.ofSeconds(1), Duration.ofSeconds(6), List.of());
 		}
 
 		Options with(List<Scenario> scenarios, List<Load> loads, Duration duration, Duration warmup) {
 			return new Options(scenarios, this.modes, loads, duration, 0, warmup, this.seed, this.backends,
-					this.baseDelay, this.slowDelay, this.callerTimeout, this.ejectionTime, this.flapPeriod);
+					this.baseDelay, this.slowDelay, this.callerTimeout, this.ejectionTime, this.flapPeriod,
+					this.properties);
 		}
 
 		/**
@@ -196,6 +199,7 @@ public final class RoutingHarness {
 			Duration callerTimeout = o.callerTimeout;
 			Duration ejectionTime = o.ejectionTime;
 			Duration flapPeriod = null;
+			List<String> properties = new ArrayList<>();
 			for (String arg : args) {
 				String[] kv = arg.replaceFirst("^--", "").split("=", 2);
 				String value = (kv.length > 1) ? kv[1] : "";
@@ -214,12 +218,13 @@ public final class RoutingHarness {
 					case "caller-timeout" -> callerTimeout = duration(value);
 					case "ejection-time" -> ejectionTime = duration(value);
 					case "flap-period" -> flapPeriod = duration(value);
+					case "property" -> properties.add(value);
 					default -> throw new IllegalArgumentException("Unknown option '" + arg + "'; options: "
 							+ "--scenarios=healthy,slow,hung,fast-failing[,503,dead,hung+response-timeout,flap,dead+retry] "
 							+ "--balancers=p2c,peak-ewma,sc-round-robin "
 							+ "--loads=open:200,open:800,open:1600,closed:4,closed:32 (or --rate=800) --duration=8s "
 							+ "--min-requests=6000 --warmup=2s --seed=42 --backends=4 --base-delay=1ms --slow-delay=300ms "
-							+ "--caller-timeout=1s --ejection-time=1s --flap-period=<0.75 x duration> --out=<report.md>");
+							+ "--caller-timeout=1s --ejection-time=1s --flap-period=<0.75 x duration> --property=<name>=<value> --out=<report.md>");
 				}
 			}
 			if (flapPeriod == null) {
@@ -227,7 +232,7 @@ public final class RoutingHarness {
 				flapPeriod = Duration.ofMillis(Math.max(1500, duration.toMillis() * 3 / 4));
 			}
 			return new Options(scenarios, modes, loads, duration, minRequests, warmup, seed, backends, baseDelay,
-					slowDelay, callerTimeout, ejectionTime, flapPeriod);
+					slowDelay, callerTimeout, ejectionTime, flapPeriod, List.copyOf(properties));
 		}
 
 		private static Duration duration(String value) {
@@ -401,6 +406,7 @@ public final class RoutingHarness {
 		if (scenario == Scenario.HUNG_RESPONSE_TIMEOUT) {
 			properties.add("harness.response-timeout=" + settings.callerTimeout().toMillis() + "ms");
 		}
+		properties.addAll(settings.properties());
 		properties.add("spring.main.banner-mode=off");
 		properties.add("logging.level.root=WARN");
 		properties.add("logging.level.org.springframework.cloud.loadbalancer=ERROR");

@@ -25,10 +25,11 @@ final class RoutingReport {
 		out.append(String.format(Locale.ROOT,
 				"Seed %d; each run: fresh backends and client, %s healthy warm-up at the run's load, then the fault; "
 						+ "open loop measured for max(%s, %d requests), closed loop for %s; %d backends, base service "
-						+ "time %s, slow +%s, caller timeout %s, livery ejection-time %s, flap period %s%n",
+						+ "time %s, slow +%s, caller timeout %s, livery ejection-time %s, flap period %s%s%n",
 				settings.seed(), settings.warmup(), settings.duration(), settings.minRequests(), settings.duration(),
 				settings.backends(), settings.baseDelay(), settings.slowDelay(), settings.callerTimeout(),
-				settings.ejectionTime(), settings.flapPeriod()));
+				settings.ejectionTime(), settings.flapPeriod(),
+				settings.properties().isEmpty() ? "" : "; " + String.join(", ", settings.properties())));
 		Map<Load, Map<Scenario, Map<Mode, Result>>> byLoad = new LinkedHashMap<>();
 		for (Result r : results) {
 			byLoad.computeIfAbsent(r.load(), (l) -> new LinkedHashMap<>())
