@@ -83,6 +83,9 @@ public final class PeakEwma {
 	/** Time units per time constant. */
 	private final double tau;
 
+	/** 1 / tau: a multiplication on the busy paths rather than a division. */
+	private final double rate;
+
 	private final long failurePenaltyNanos;
 
 	/** Estimate (float bits) << 32 | time of the last sample (units of 2^20 ns, modulo 2^32). */
@@ -95,6 +98,7 @@ public final class PeakEwma {
 	public PeakEwma(LatencySettings settings) {
 		Objects.requireNonNull(settings, "settings");
 		this.tau = (double) settings.decay().toNanos() / (1L << TIME_SHIFT);
+		this.rate = 1 / this.tau;
 		this.failurePenaltyNanos = settings.failurePenalty().toNanos();
 	}
 
@@ -161,7 +165,7 @@ public final class PeakEwma {
 		if (Float.isNaN(estimate)) {
 			return -1;
 		}
-		return estimate * exp(-Math.max(0, elapsedUnits(current, now)) / this.tau);
+		return estimate * exp(-Math.max(0, elapsedUnits(current, now)) * this.rate);
 	}
 
 	/**
@@ -198,7 +202,7 @@ public final class PeakEwma {
 			return 0;
 		}
 		// Both decay by the same factor from the later of the two samples on; only the gap between them differs.
-		double ratio = exp((int) (wordA - wordB) / a.tau);
+		double ratio = exp((int) (wordA - wordB) * a.rate);
 		return Double.compare(estimateA * ratio * loadA, estimateB * loadB);
 	}
 
@@ -215,21 +219,28 @@ public final class PeakEwma {
 			}
 			else {
 				int gap = stamp - (int) current;
-				if (gap < 0) {
-					// A sample that raced a later one in: weightless unless a peak, and the time does not go back.
-					gap = 0;
+				if (gap <= 0) {
+					if (sample <= estimate) {
+						// No time since the last sample, so no weight: nothing to write. The common case of an
+						// endpoint answering several times a millisecond.
+						return;
+					}
+					// A peak; if the sample raced a later one in, the time does not go back.
+					next = sample;
 					time = (int) current;
 				}
-				double weight = exp(-gap / this.tau);
-				double decayed = estimate * weight;
-				if (sample > decayed) {
-					next = sample;
-				}
-				else if (censored) {
-					return;
-				}
 				else {
-					next = (float) (decayed + sample * (1 - weight));
+					double weight = exp(-gap * this.rate);
+					double decayed = estimate * weight;
+					if (sample > decayed) {
+						next = sample;
+					}
+					else if (censored) {
+						return;
+					}
+					else {
+						next = (float) (decayed + sample * (1 - weight));
+					}
 				}
 			}
 			if (WORD.compareAndSet(this, current, pack(next, time))) {
