@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Power of two choices on cost: two distinct eligible endpoints drawn at random, the one with the lower
- * {@linkplain PeakEwma peak-sensitive moving average of response time} × (requests in flight + 1) ÷ weight wins
+ * {@linkplain PeakEwma peak-sensitive moving average of response time} × (requests in flight + 1) ÷ effective weight
+ * wins
  * (Finagle's and Linkerd's peak EWMA). A slow, hung or fast-failing endpoint grows expensive at its first telling
  * answer, failure or cancel and stops drawing traffic, where plain P2C on requests in flight keeps sending it a share.
  *
@@ -116,8 +117,8 @@ public final class PeakEwmaPolicy implements PickPolicy {
 	private static <T> Endpoint<T> cheaper(Endpoint<T> a, Endpoint<T> b, boolean tieToA) {
 		int inFlightA = a.inFlight();
 		int inFlightB = b.inFlight();
-		double loadA = (double) (inFlightA + 1) / a.weight();
-		double loadB = (double) (inFlightB + 1) / b.weight();
+		double loadA = (inFlightA + 1) / a.effectiveWeight();
+		double loadB = (inFlightB + 1) / b.effectiveWeight();
 		PeakEwma latencyA = a.latency();
 		PeakEwma latencyB = b.latency();
 		int order = (latencyA != null && latencyB != null) ? PeakEwma.compare(latencyA, loadA, latencyB, loadB) : 0;

@@ -15,9 +15,29 @@ public enum PickPolicyType {
 	P2C,
 
 	/**
-	 * Each eligible endpoint in turn ({@code round-robin}).
+	 * The eligible endpoint with the fewest requests in flight for its weight, over a full scan
+	 * ({@code least-request}).
+	 * @since 0.2.0
+	 */
+	LEAST_REQUEST,
+
+	/**
+	 * Each eligible endpoint in turn, smoothly weighted ({@code round-robin}).
 	 */
 	ROUND_ROBIN,
+
+	/**
+	 * An eligible endpoint at random, in proportion to its weight ({@code random}).
+	 * @since 0.2.0
+	 */
+	RANDOM,
+
+	/**
+	 * Consistent hashing of the request's key onto a ring of virtual nodes; without a key, p2c
+	 * ({@code ring-hash}).
+	 * @since 0.2.0
+	 */
+	RING_HASH,
 
 	/**
 	 * Power of two choices on a peak-sensitive moving average of response time × (requests in flight + 1)
@@ -42,7 +62,10 @@ public enum PickPolicyType {
 	public PickPolicy newPolicy(PoolSettings settings) {
 		return switch (this) {
 			case P2C -> new P2cPolicy();
+			case LEAST_REQUEST -> new LeastRequestPolicy();
 			case ROUND_ROBIN -> new RoundRobinPolicy();
+			case RANDOM -> new RandomPolicy();
+			case RING_HASH -> new RingHashPolicy(settings.ringSize());
 			case PEAK_EWMA -> new PeakEwmaPolicy(settings.latency());
 		};
 	}

@@ -21,6 +21,8 @@ public final class PoolSettings {
 
 	private OutlierDetection outlier = OutlierDetection.DEFAULTS;
 
+	private int ringSize = RingHashPolicy.DEFAULT_RING_SIZE;
+
 	private LatencySettings latency = LatencySettings.DEFAULTS;
 
 	private PoolSettings() {
@@ -29,6 +31,7 @@ public final class PoolSettings {
 	private PoolSettings(PoolSettings from) {
 		this.policy = from.policy;
 		this.outlier = from.outlier;
+		this.ringSize = from.ringSize;
 		this.latency = from.latency;
 	}
 
@@ -79,6 +82,30 @@ public final class PoolSettings {
 	}
 
 	/**
+	 * Return the virtual nodes per unit of weight of the {@code ring-hash} policy's ring.
+	 * @return the ring size
+	 * @since 0.2.0
+	 */
+	public int ringSize() {
+		return this.ringSize;
+	}
+
+	/**
+	 * Return a copy with another ring size.
+	 * @param ringSize virtual nodes per unit of weight on the {@code ring-hash} policy's ring, at least 1
+	 * @return the new settings
+	 * @since 0.2.0
+	 */
+	public PoolSettings withRingSize(int ringSize) {
+		if (ringSize < 1) {
+			throw new IllegalArgumentException("ringSize must be at least 1, was " + ringSize);
+		}
+		PoolSettings copy = new PoolSettings(this);
+		copy.ringSize = ringSize;
+		return copy;
+	}
+
+	/**
 	 * Return a copy with other latency settings.
 	 * @param latency the latency settings
 	 * @return the new settings
@@ -91,8 +118,8 @@ public final class PoolSettings {
 
 	@Override
 	public String toString() {
-		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + ", latency=" + this.latency
-				+ "]";
+		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + ", ringSize="
+				+ this.ringSize + ", latency=" + this.latency + "]";
 	}
 
 }

@@ -84,6 +84,22 @@ class PeakEwmaPolicyTests {
 	}
 
 	@Test
+	void shouldDivideTheCostByTheWeight() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "heavy:1", "light:1");
+		pool.endpoint("heavy:1").weight(3);
+		sample(pool, "heavy:1", Duration.ofMillis(5));
+		sample(pool, "light:1", Duration.ofMillis(2));
+		// 5 ms × 1 ÷ 3 against 2 ms × 1 ÷ 1.
+		for (int i = 0; i < 100; i++) {
+			assertThat(pool.policy().choose(members(pool), null, null).key()).isEqualTo("heavy:1");
+		}
+		pool.endpoint("heavy:1").acquire();
+		// 5 ms × 2 ÷ 3 against 2 ms: the light one now.
+		assertThat(pool.policy().choose(members(pool), null, null).key()).isEqualTo("light:1");
+		pool.endpoint("heavy:1").release();
+	}
+
+	@Test
 	void endpointWithoutSampleShouldBeJudgedOnRequestsInFlightOnly() {
 		EndpointPool<String> pool = pool(PEAK_EWMA, "new:1", "slow:1");
 		sample(pool, "slow:1", Duration.ofSeconds(1));

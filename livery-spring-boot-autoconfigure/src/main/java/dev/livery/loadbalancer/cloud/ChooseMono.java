@@ -1,5 +1,6 @@
 package dev.livery.loadbalancer.cloud;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
@@ -26,25 +27,33 @@ final class ChooseMono extends Mono<Response<ServiceInstance>> {
 
 	private final Request<?> request;
 
+	/** The instances a per-request supplier left for this request, or {@code null} for all members. */
+	private final @Nullable List<ServiceInstance> instances;
+
 	ChooseMono(LiveryLoadBalancer balancer, Request<?> request) {
+		this(balancer, request, null);
+	}
+
+	ChooseMono(LiveryLoadBalancer balancer, Request<?> request, @Nullable List<ServiceInstance> instances) {
 		this.balancer = balancer;
 		this.request = request;
+		this.instances = instances;
 	}
 
 	@Override
 	public void subscribe(CoreSubscriber<? super Response<ServiceInstance>> actual) {
 		InstanceLease lease;
 		try {
-			lease = this.balancer.pick(this.request);
+			lease = this.balancer.pick(this.request, this.instances);
 		}
 		catch (RuntimeException ex) {
 			Operators.error(actual, ex);
 			return;
 		}
 		if (lease != null) {
-			CancelGuard guard = actual.currentContext().getOrDefault(CancelGuard.class, null);
-			if (guard != null) {
-				guard.track(lease);
+			LeaseScope scope = actual.currentContext().getOrDefault(LeaseScope.class, null);
+			if (scope != null) {
+				scope.track(lease);
 			}
 		}
 		actual.onSubscribe(new LeaseSubscription(actual, lease));

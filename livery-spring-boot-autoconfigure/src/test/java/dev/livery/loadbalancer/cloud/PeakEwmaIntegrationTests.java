@@ -94,7 +94,7 @@ class PeakEwmaIntegrationTests {
 	@Test
 	void slowBackendShouldStopDrawingTrafficAtItsFirstSlowAnswer() {
 		List<TestBackend> slow = warmUp("slow");
-		slow.get(2).delay(Duration.ofSeconds(2)).behave(Behaviour.SLOW);
+		slow.get(2).behave(Behaviour.SLOW);
 		Flux.range(0, 300).flatMap((i) -> get("slow"), 8).blockLast(Duration.ofSeconds(60));
 		int received = slow.get(2).received();
 		System.out.println("peak-ewma: the backend 2 s slower received " + received + " of 300 requests");
