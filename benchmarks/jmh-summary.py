@@ -16,6 +16,8 @@ def main(path):
         name = b["benchmark"].rsplit(".", 2)
         params = b.get("params", {})
         label = params.get("balancer") or params.get("policy") or "-"
+        if params.get("clock", "system") != "system":
+            label += " (clock " + params["clock"] + ")"
         key = (name[-2], name[-1], label)
         raw = [v for fork in b["primaryMetric"]["rawData"] for v in fork]
         alloc = b.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
@@ -35,6 +37,14 @@ def main(path):
             if cls == "ChooseBenchmark" and m == method:
                 print("  %-24s %.2f / %.2f" % (label, median / base[0], low / base[1]))
     print()
+    # peak-ewma against p2c, the ratio issue 10's target is stated in
+    for cls, method, p2c, ewma in (("ChooseBenchmark", "choose1", "livery-p2c", "livery-peak-ewma"),
+                                   ("CorePickBenchmark", "pickSuccess1", "P2C", "PEAK_EWMA"),
+                                   ("CorePickBenchmark", "pickSuccess1", "P2C (clock frozen)",
+                                    "PEAK_EWMA (clock frozen)")):
+        a, b = rows.get((cls, method, p2c)), rows.get((cls, method, ewma))
+        if a and b:
+            print("%s.%s: %s / %s (median / min): %.2f / %.2f" % (cls, method, ewma, p2c, b[0] / a[0], b[1] / a[1]))
 
 
 if __name__ == "__main__":

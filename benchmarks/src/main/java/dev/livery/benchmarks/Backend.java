@@ -1,6 +1,7 @@
 package dev.livery.benchmarks;
 
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.netty.channel.group.ChannelGroup;
@@ -23,6 +24,8 @@ final class Backend implements AutoCloseable {
 		SLOW,
 		/** Answers 503 at once. */
 		FAIL_503,
+		/** Answers 503 at once half the time (at random), else as OK. */
+		FAIL_HALF,
 		/** Never answers. */
 		HANG,
 		/** Answers 503 during the failing part of each flap period, else as OK. */
@@ -63,6 +66,7 @@ final class Backend implements AutoCloseable {
 					case SLOW -> delayed(this.baseDelay.plus(this.slowDelay),
 							response.sendString(Mono.just(this.name)).then());
 					case FAIL_503 -> response.status(503).sendString(Mono.just("unavailable")).then();
+					case FAIL_HALF -> throw new IllegalStateException();
 					case HANG -> Mono.never();
 					case FLAP -> throw new IllegalStateException();
 				};
@@ -76,6 +80,9 @@ final class Backend implements AutoCloseable {
 
 	private Behaviour effectiveBehaviour() {
 		Behaviour current = this.behaviour;
+		if (current == Behaviour.FAIL_HALF) {
+			return ThreadLocalRandom.current().nextBoolean() ? Behaviour.FAIL_503 : Behaviour.OK;
+		}
 		if (current != Behaviour.FLAP) {
 			return current;
 		}

@@ -38,8 +38,8 @@ import org.springframework.cloud.loadbalancer.core.RoundRobinLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 
 /**
- * Cost of one {@code choose(request)} and its completion, for livery (P2C and round robin) and Spring Cloud's round
- * robin and random balancers, over the same 16 instances.
+ * Cost of one {@code choose(request)} and its completion, for livery (P2C, peak EWMA and round robin) and Spring
+ * Cloud's round robin and random balancers, over the same 16 instances.
  *
  * <p>Each operation subscribes to the balancer's {@code Mono} with a per-thread subscriber that is reused (every
  * balancer here answers synchronously), so the numbers are the balancers' own cost and not a caller's plumbing;
@@ -61,7 +61,7 @@ public class ChooseBenchmark {
 		 * configuration adds ({@code withDiscoveryClient().withCaching()}), for reference; the others all read the
 		 * bare static supplier.
 		 */
-		@Param({ "livery-p2c", "livery-rr", "sc-round-robin", "sc-random", "sc-round-robin-caching" })
+		@Param({ "livery-p2c", "livery-peak-ewma", "livery-rr", "sc-round-robin", "sc-random", "sc-round-robin-caching" })
 		public String balancer;
 
 		@Param("16")
@@ -77,6 +77,7 @@ public class ChooseBenchmark {
 			this.request = Instances.request();
 			this.loadBalancer = switch (this.balancer) {
 				case "livery-p2c" -> livery(supplier, PickPolicyType.P2C);
+				case "livery-peak-ewma" -> livery(supplier, PickPolicyType.PEAK_EWMA);
 				case "livery-rr" -> livery(supplier, PickPolicyType.ROUND_ROBIN);
 				case "sc-round-robin" -> new RoundRobinLoadBalancer(supplier, Instances.SERVICE);
 				case "sc-random" -> new RandomLoadBalancer(supplier, Instances.SERVICE);

@@ -40,17 +40,25 @@ public class CorePickBenchmark {
 	@State(Scope.Benchmark)
 	public static class Pool {
 
-		@Param({ "P2C", "ROUND_ROBIN" })
+		@Param({ "P2C", "PEAK_EWMA", "ROUND_ROBIN" })
 		public PickPolicyType policy;
 
 		@Param("16")
 		public int instances;
 
+		/**
+		 * {@code system}: {@link Ticker#system()}; {@code frozen}: a ticker that returns a constant, so that the
+		 * difference is what the pool's clock reads cost (only {@code PEAK_EWMA} reads it on this path).
+		 */
+		@Param("system")
+		public String clock;
+
 		EndpointPool<ServiceInstance> pool;
 
 		@Setup(Level.Trial)
 		public void setUp() {
-			EndpointPools<ServiceInstance> pools = new EndpointPools<>(LiveryLoadBalancer::key, Ticker.system(),
+			Ticker ticker = "frozen".equals(this.clock) ? () -> 1_000_000_000L : Ticker.system();
+			EndpointPools<ServiceInstance> pools = new EndpointPools<>(LiveryLoadBalancer::key, ticker,
 					PoolListener.NONE);
 			this.pool = pools.ensure(Instances.SERVICE, PoolSettings.DEFAULTS.withPolicy(this.policy),
 					Instances.list(this.instances));

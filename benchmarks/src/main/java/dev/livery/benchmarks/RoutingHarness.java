@@ -7,26 +7,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
-import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -43,23 +30,27 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Routes real HTTP traffic from a Spring Boot client application with a {@code @LoadBalanced WebClient} over four
- * Reactor Netty backends on 127.0.0.1 while one of them misbehaves, once with livery's balancer and once with Spring
- * Cloud's round robin ({@code livery.loadbalancer.enabled=false}), at the same offered load from the same seed.
+ * Reactor Netty backends on 127.0.0.1 while one of them misbehaves, with each balancer in turn (livery {@code p2c},
+ * livery {@code peak-ewma}, Spring Cloud's round robin) at the same offered load from the same seed.
  *
- * <p>Load is open-loop: requests start at Poisson arrival times drawn from a seeded random source, whether or not
- * earlier ones have finished, and each request's latency is measured from its scheduled start (so a stalled client
- * is charged for the requests it could not send: no coordinated omission). Every request carries a caller timeout.
+ * <p>Loads are open loop (Poisson arrivals at a fixed rate, latency from each request's scheduled start: no
+ * coordinated omission) or closed loop (a fixed number of callers); see {@link LoadGenerator}. Every request carries
+ * a caller timeout. Runs are interleaved (for every load, every scenario, every balancer) so that the shared
+ * machine's drift falls on all balancers alike.
  *
- * <p>Run with {@code --help} for the options.
+ * <p>Run with an unknown option for the list of options.
  */
 public final class RoutingHarness {
 
 	/** What goes wrong, and with which backend (always the last one). */
 	public enum Scenario {
 
-		HEALTHY("healthy", false), SLOW("slow", false), FAIL_503("503", false), DEAD("dead", false),
-		HANG("hang", false), HANG_RESPONSE_TIMEOUT("hang+response-timeout", false), FLAP("flap", false),
-		DEAD_RETRY("dead+retry", true);
+		HEALTHY("healthy", false), SLOW("slow", false), HUNG("hung", false), FAST_FAILING("fast-failing", false),
+		FAIL_503("503", false), DEAD("dead", false), HUNG_RESPONSE_TIMEOUT("hung+response-timeout", false),
+		FLAP("flap", false), DEAD_RETRY("dead+retry", true);
+
+		/** The scenarios of a run without {@code --scenarios}. */
+		static final List<Scenario> DEFAULTS = List.of(HEALTHY, SLOW, HUNG, FAST_FAILING);
 
 		final String label;
 
@@ -71,8 +62,9 @@ public final class RoutingHarness {
 		}
 
 		static Scenario of(String label) {
+			String wanted = label.replace("hang", "hung");
 			for (Scenario scenario : values()) {
-				if (scenario.label.equalsIgnoreCase(label) || scenario.name().equalsIgnoreCase(label)) {
+				if (scenario.label.equalsIgnoreCase(wanted) || scenario.name().equalsIgnoreCase(wanted)) {
 					return scenario;
 				}
 			}
@@ -84,47 +76,122 @@ public final class RoutingHarness {
 	/** Which balancer the client application uses. */
 	public enum Mode {
 
-		LIVERY, VANILLA
+		/** livery, policy {@code p2c}. */
+		P2C("p2c", "livery.loadbalancer.policy=p2c"),
+		/** livery, policy {@code peak-ewma}. */
+		PEAK_EWMA("peak-ewma", "livery.loadbalancer.policy=peak-ewma"),
+		/** Spring Cloud's {@code RoundRobinLoadBalancer} (livery disabled). */
+		ROUND_ROBIN("sc-round-robin", "livery.loadbalancer.enabled=false");
+
+		final String label;
+
+		final String property;
+
+		Mode(String label, String property) {
+			this.label = label;
+			this.property = property;
+		}
+
+		static Mode of(String label) {
+			for (Mode mode : values()) {
+				if (mode.label.equalsIgnoreCase(label) || mode.name().equalsIgnoreCase(label)) {
+					return mode;
+				}
+			}
+			return switch (label.toLowerCase(Locale.ROOT)) {
+				case "livery" -> P2C;
+				case "vanilla", "round-robin" -> ROUND_ROBIN;
+				default -> throw new IllegalArgumentException("Unknown balancer '" + label + "'");
+			};
+		}
+
+	}
+
+	/**
+	 * An offered load.
+	 * @param open whether open loop ({@code value} requests per second) or closed ({@code value} callers)
+	 * @param value the rate or the number of callers
+	 */
+	public record Load(boolean open, int value) {
+
+		/** The loads of a run without {@code --loads}. */
+		static final List<Load> DEFAULTS = List.of(new Load(true, 200), new Load(true, 800), new Load(true, 1600),
+				new Load(false, 4), new Load(false, 32));
+
+		static Load of(String spec) {
+			String[] kv = spec.trim().split(":", 2);
+			if (kv.length == 1) {
+				return new Load(true, Integer.parseInt(kv[0]));
+			}
+			return switch (kv[0].toLowerCase(Locale.ROOT)) {
+				case "open" -> new Load(true, Integer.parseInt(kv[1]));
+				case "closed" -> new Load(false, Integer.parseInt(kv[1]));
+				default -> throw new IllegalArgumentException("Unknown load '" + spec + "': open:<rate> or closed:<callers>");
+			};
+		}
+
+		String label() {
+			return this.open ? "open " + this.value + "/s" : "closed " + this.value;
+		}
 
 	}
 
 	/**
 	 * Settings of one harness run.
 	 * @param scenarios the scenarios, in order
-	 * @param modes the balancers, run one after the other for every scenario
-	 * @param duration measured length of one scenario run
-	 * @param warmup unmeasured healthy traffic before each run's fault starts
-	 * @param rate offered load, requests per second
+	 * @param modes the balancers, run one after the other for every load and scenario
+	 * @param loads the offered loads, in order
+	 * @param duration least measured length of one run
+	 * @param minRequests an open-loop run lasts long enough to offer at least this many requests, so that p99.9 rests
+	 * on enough of them at a low rate
+	 * @param warmup unmeasured healthy traffic (at the run's load) before each run's fault starts
 	 * @param seed seed of the arrival times
 	 * @param backends number of backends
 	 * @param baseDelay service time of a healthy backend
 	 * @param slowDelay added service time of the slow backend
 	 * @param callerTimeout timeout of every request, as the caller sets it
-	 * @param ejectionTime livery's {@code outlier.ejection-time} (set in both modes; vanilla ignores it)
+	 * @param ejectionTime livery's {@code outlier.ejection-time} (set in every mode; Spring Cloud ignores it)
 	 * @param flapPeriod period of the flapping backend, which fails during the middle third of each
+	 * @param properties more properties of the client application ({@code --property=name=value}, repeatable), such
+	 * as {@code livery.loadbalancer.latency.failure-penalty=5s}
 	 */
-	public record Options(List<Scenario> scenarios, List<Mode> modes, Duration duration, Duration warmup, int rate,
-			long seed, int backends, Duration baseDelay, Duration slowDelay, Duration callerTimeout,
-			Duration ejectionTime, Duration flapPeriod) {
+	public record Options(List<Scenario> scenarios, List<Mode> modes, List<Load> loads, Duration duration,
+			int minRequests, Duration warmup, long seed, int backends, Duration baseDelay, Duration slowDelay,
+			Duration callerTimeout, Duration ejectionTime, Duration flapPeriod, List<String> properties) {
 
 		public static Options defaults() {
-			return new Options(List.of(Scenario.values()), List.of(Mode.LIVERY, Mode.VANILLA), Duration.ofSeconds(8),
-					Duration.ofSeconds(1), 800, 42, 4, Duration.ofMillis(1), Duration.ofMillis(300),
-					Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(6));
+			return new Options(Scenario.DEFAULTS, List.of(Mode.values()), Load.DEFAULTS, Duration.ofSeconds(8), 6000,
+					Duration.ofSeconds(2), 42, 4, Duration.ofMillis(1), Duration.ofMillis(300), Duration.ofSeconds(1),
+					Duration.ofSeconds(1), Duration.ofSeconds(6), List.of());
 		}
 
-		Options with(List<Scenario> scenarios, Duration duration, Duration warmup) {
-			return new Options(scenarios, this.modes, duration, warmup, this.rate, this.seed, this.backends,
-					this.baseDelay, this.slowDelay, this.callerTimeout, this.ejectionTime, this.flapPeriod);
+		Options with(List<Scenario> scenarios, List<Load> loads, Duration duration, Duration warmup) {
+			return new Options(scenarios, this.modes, loads, duration, 0, warmup, this.seed, this.backends,
+					this.baseDelay, this.slowDelay, this.callerTimeout, this.ejectionTime, this.flapPeriod,
+					this.properties);
+		}
+
+		/**
+		 * Return how long a run at the given load is measured.
+		 * @param load the load
+		 * @return the measured duration
+		 */
+		Duration measured(Load load) {
+			if (!load.open()) {
+				return this.duration;
+			}
+			long needed = (long) Math.ceil(this.minRequests * 1000.0 / load.value());
+			return (needed > this.duration.toMillis()) ? Duration.ofMillis(needed) : this.duration;
 		}
 
 		static Options parse(String[] args) {
 			Options o = defaults();
 			List<Scenario> scenarios = o.scenarios;
 			List<Mode> modes = o.modes;
+			List<Load> loads = o.loads;
 			Duration duration = o.duration;
+			int minRequests = o.minRequests;
 			Duration warmup = o.warmup;
-			int rate = o.rate;
 			long seed = o.seed;
 			int backends = o.backends;
 			Duration baseDelay = o.baseDelay;
@@ -132,17 +199,18 @@ public final class RoutingHarness {
 			Duration callerTimeout = o.callerTimeout;
 			Duration ejectionTime = o.ejectionTime;
 			Duration flapPeriod = null;
+			List<String> properties = new ArrayList<>();
 			for (String arg : args) {
 				String[] kv = arg.replaceFirst("^--", "").split("=", 2);
 				String value = (kv.length > 1) ? kv[1] : "";
 				switch (kv[0]) {
 					case "scenarios" -> scenarios = Arrays.stream(value.split(",")).map(Scenario::of).toList();
-					case "modes" -> modes = Arrays.stream(value.split(","))
-						.map((m) -> Mode.valueOf(m.toUpperCase(Locale.ROOT)))
-						.toList();
+					case "modes", "balancers" -> modes = Arrays.stream(value.split(",")).map(Mode::of).toList();
+					case "loads" -> loads = Arrays.stream(value.split(",")).map(Load::of).toList();
+					case "rate" -> loads = List.of(new Load(true, Integer.parseInt(value)));
 					case "duration" -> duration = duration(value);
+					case "min-requests" -> minRequests = Integer.parseInt(value);
 					case "warmup" -> warmup = duration(value);
-					case "rate" -> rate = Integer.parseInt(value);
 					case "seed" -> seed = Long.parseLong(value);
 					case "backends" -> backends = Integer.parseInt(value);
 					case "base-delay" -> baseDelay = duration(value);
@@ -150,18 +218,21 @@ public final class RoutingHarness {
 					case "caller-timeout" -> callerTimeout = duration(value);
 					case "ejection-time" -> ejectionTime = duration(value);
 					case "flap-period" -> flapPeriod = duration(value);
-					default -> throw new IllegalArgumentException("Unknown option '" + arg + "'; options: --scenarios="
-							+ "healthy,slow,503,dead,hang,hang+response-timeout,flap,dead+retry --modes=livery,vanilla --duration=8s "
-							+ "--warmup=1s --rate=800 --seed=42 --backends=4 --base-delay=1ms --slow-delay=300ms "
-							+ "--caller-timeout=1s --ejection-time=1s --flap-period=<0.75 x duration> --out=<report.md>");
+					case "property" -> properties.add(value);
+					default -> throw new IllegalArgumentException("Unknown option '" + arg + "'; options: "
+							+ "--scenarios=healthy,slow,hung,fast-failing[,503,dead,hung+response-timeout,flap,dead+retry] "
+							+ "--balancers=p2c,peak-ewma,sc-round-robin "
+							+ "--loads=open:200,open:800,open:1600,closed:4,closed:32 (or --rate=800) --duration=8s "
+							+ "--min-requests=6000 --warmup=2s --seed=42 --backends=4 --base-delay=1ms --slow-delay=300ms "
+							+ "--caller-timeout=1s --ejection-time=1s --flap-period=<0.75 x duration> --property=<name>=<value> --out=<report.md>");
 				}
 			}
 			if (flapPeriod == null) {
 				// 5 s of every 15 s in a 20 s scenario; shortened in proportion.
 				flapPeriod = Duration.ofMillis(Math.max(1500, duration.toMillis() * 3 / 4));
 			}
-			return new Options(scenarios, modes, duration, warmup, rate, seed, backends, baseDelay, slowDelay,
-					callerTimeout, ejectionTime, flapPeriod);
+			return new Options(scenarios, modes, loads, duration, minRequests, warmup, seed, backends, baseDelay,
+					slowDelay, callerTimeout, ejectionTime, flapPeriod, List.copyOf(properties));
 		}
 
 		private static Duration duration(String value) {
@@ -178,18 +249,20 @@ public final class RoutingHarness {
 	}
 
 	/**
-	 * What one run of one scenario with one balancer saw.
+	 * What one run of one scenario with one balancer at one load saw.
+	 * @param load the load
 	 * @param scenario the scenario
 	 * @param mode the balancer
+	 * @param measured how long the load was offered
 	 * @param sent requests started
 	 * @param ok requests answered 2xx in time
 	 * @param errors requests that failed (status, connection error or caller timeout)
-	 * @param latency latency of every finished request (ok or not), microseconds, from its scheduled start
+	 * @param latency latency of every finished request (ok or not), microseconds
 	 * @param received requests each backend received
 	 * @param errorKinds errors by kind
 	 */
-	public record Result(Scenario scenario, Mode mode, long sent, long ok, long errors, Histogram latency,
-			long[] received, Map<String, Long> errorKinds) {
+	public record Result(Load load, Scenario scenario, Mode mode, Duration measured, long sent, long ok, long errors,
+			Histogram latency, long[] received, Map<String, Long> errorKinds) {
 
 		public double errorRate() {
 			return (this.sent == 0) ? 0 : (double) this.errors / this.sent;
@@ -202,6 +275,14 @@ public final class RoutingHarness {
 		public double share(int backend) {
 			long total = Arrays.stream(this.received).sum();
 			return (total == 0) ? 0 : (double) this.received[backend] / total;
+		}
+
+		/**
+		 * Return the share of the requests received by the backend that misbehaves (the last one).
+		 * @return the share, 0 to 1
+		 */
+		public double badShare() {
+			return share(this.received.length - 1);
 		}
 
 	}
@@ -229,10 +310,11 @@ public final class RoutingHarness {
 		Options options = Options.parse(rest.toArray(String[]::new));
 		RoutingHarness harness = new RoutingHarness(options, System.err);
 		long started = System.nanoTime();
-		// Warm the JVM up on both code paths before anything is measured.
-		harness.runAll(options.with(List.of(Scenario.HEALTHY), Duration.ofSeconds(3), Duration.ZERO));
+		// Warm the JVM up on every code path before anything is measured.
+		harness.runAll(options.with(List.of(Scenario.HEALTHY), List.of(new Load(true, 800)), Duration.ofSeconds(3),
+				Duration.ZERO));
 		List<Result> results = harness.runAll(options);
-		String report = report(options, results);
+		String report = RoutingReport.report(options, results);
 		System.out.println(report);
 		System.err.printf("total time %.0f s%n", (System.nanoTime() - started) / 1e9);
 		if (out != null) {
@@ -243,22 +325,27 @@ public final class RoutingHarness {
 
 	public List<Result> runAll(Options settings) throws InterruptedException {
 		List<Result> results = new ArrayList<>();
-		for (Scenario scenario : settings.scenarios()) {
-			for (Mode mode : settings.modes()) {
-				Result result = run(settings, scenario, mode);
-				this.log.printf(Locale.ROOT, "%-10s %-7s sent=%d ok=%d errors=%d p50=%.2fms p99=%.2fms shares=%s %s%n",
-						scenario.label, mode, result.sent(), result.ok(), result.errors(), result.p(50), result.p(99),
-						Arrays.toString(result.received()), result.errorKinds());
-				results.add(result);
+		for (Load load : settings.loads()) {
+			for (Scenario scenario : settings.scenarios()) {
+				for (Mode mode : settings.modes()) {
+					Result result = run(settings, load, scenario, mode);
+					this.log.printf(Locale.ROOT,
+							"%-12s %-22s %-14s sent=%d ok=%d errors=%d p50=%.2fms p99=%.2fms p99.9=%.2fms shares=%s %s%n",
+							load.label(), scenario.label, mode.label, result.sent(), result.ok(), result.errors(),
+							result.p(50), result.p(99), result.p(99.9), Arrays.toString(result.received()),
+							result.errorKinds());
+					results.add(result);
+				}
 			}
 		}
 		return results;
 	}
 
 	/**
-	 * Run one scenario with one balancer: fresh backends, a fresh client application, warm-up, fault, measurement.
+	 * Run one scenario with one balancer at one load: fresh backends, a fresh client application, warm-up, fault,
+	 * measurement.
 	 */
-	public Result run(Options settings, Scenario scenario, Mode mode) throws InterruptedException {
+	public Result run(Options settings, Load load, Scenario scenario, Mode mode) throws InterruptedException {
 		List<Backend> backends = new ArrayList<>();
 		for (int i = 0; i < settings.backends(); i++) {
 			backends.add(new Backend("b" + i, settings.baseDelay(), settings.slowDelay()));
@@ -267,9 +354,9 @@ public final class RoutingHarness {
 		try {
 			context = startClient(settings, scenario, mode, backends);
 			WebClient client = context.getBean(WebClient.Builder.class).build();
+			Duration callerTimeout = callerTimeout(settings, scenario);
 			if (!settings.warmup().isZero()) {
-				load(client, settings, settings.warmup(), settings.seed() ^ 0x5DEECE66DL,
-						callerTimeout(settings, scenario));
+				offer(client, load, settings.warmup(), settings.seed() ^ 0x5DEECE66DL, callerTimeout);
 			}
 			backends.forEach(Backend::resetCount);
 			Backend victim = backends.get(backends.size() - 1);
@@ -277,20 +364,18 @@ public final class RoutingHarness {
 				case HEALTHY -> {
 				}
 				case SLOW -> victim.behave(Backend.Behaviour.SLOW);
+				case FAST_FAILING -> victim.behave(Backend.Behaviour.FAIL_HALF);
 				case FAIL_503 -> victim.behave(Backend.Behaviour.FAIL_503);
 				case DEAD, DEAD_RETRY -> victim.kill();
-				case HANG, HANG_RESPONSE_TIMEOUT -> victim.behave(Backend.Behaviour.HANG);
+				case HUNG, HUNG_RESPONSE_TIMEOUT -> victim.behave(Backend.Behaviour.HANG);
 				case FLAP -> victim.flap(settings.flapPeriod());
 			}
-			Load load = load(client, settings, settings.duration(), settings.seed(), callerTimeout(settings, scenario));
-			StringBuilder timeline = new StringBuilder();
-			for (int i = 0; i < settings.duration().toMillis() / 250; i++) {
-				timeline.append(load.slowBySlot.get(i)).append(' ');
-			}
-			this.log.println("  requests > 10 ms per 250 ms slot: " + timeline);
+			Duration measured = settings.measured(load);
+			LoadGenerator.Tally tally = offer(client, load, measured, settings.seed(), callerTimeout);
+			this.log.println("  requests > 10 ms per 250 ms slot: " + tally.timeline(measured));
 			long[] received = backends.stream().mapToLong(Backend::received).toArray();
-			return new Result(scenario, mode, load.sent, load.ok.sum(), load.errors.sum(), load.latency, received,
-					new TreeMap<>(load.errorKinds.entrySet()
+			return new Result(load, scenario, mode, measured, tally.sent.sum(), tally.ok.sum(), tally.errors.sum(),
+					tally.latency, received, new TreeMap<>(tally.errorKinds.entrySet()
 						.stream()
 						.collect(Collectors.toMap(Map.Entry::getKey, (e) -> e.getValue().sum()))));
 		}
@@ -302,6 +387,12 @@ public final class RoutingHarness {
 		}
 	}
 
+	private static LoadGenerator.Tally offer(WebClient client, Load load, Duration duration, long seed,
+			Duration callerTimeout) throws InterruptedException {
+		return load.open() ? LoadGenerator.open(client, load.value(), duration, seed, callerTimeout)
+				: LoadGenerator.closed(client, load.value(), duration, callerTimeout);
+	}
+
 	private static ConfigurableApplicationContext startClient(Options settings, Scenario scenario, Mode mode,
 			List<Backend> backends) {
 		List<String> properties = new ArrayList<>();
@@ -309,12 +400,13 @@ public final class RoutingHarness {
 			properties.add("spring.cloud.discovery.client.simple.instances.backend[" + i + "].uri="
 					+ backends.get(i).uri());
 		}
-		properties.add("livery.loadbalancer.enabled=" + (mode == Mode.LIVERY));
+		properties.add(mode.property);
 		properties.add("livery.loadbalancer.outlier.ejection-time=" + settings.ejectionTime().toMillis() + "ms");
 		properties.add("spring.cloud.loadbalancer.retry.enabled=" + scenario.retry);
-		if (scenario == Scenario.HANG_RESPONSE_TIMEOUT) {
+		if (scenario == Scenario.HUNG_RESPONSE_TIMEOUT) {
 			properties.add("harness.response-timeout=" + settings.callerTimeout().toMillis() + "ms");
 		}
+		properties.addAll(settings.properties());
 		properties.add("spring.main.banner-mode=off");
 		properties.add("logging.level.root=WARN");
 		properties.add("logging.level.org.springframework.cloud.loadbalancer=ERROR");
@@ -323,159 +415,13 @@ public final class RoutingHarness {
 			.run();
 	}
 
-	private static final class Load {
-
-		final ConcurrentHistogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(1), 3);
-
-		final LongAdder ok = new LongAdder();
-
-		final LongAdder errors = new LongAdder();
-
-		final Map<String, LongAdder> errorKinds = new ConcurrentHashMap<>();
-
-		long sent;
-
-		/** Requests slower than 10 ms, by the 250 ms slot of the run in which they were scheduled. */
-		final AtomicIntegerArray slowBySlot = new AtomicIntegerArray(400);
-
-		void error(String kind, long micros) {
-			this.latency.recordValue(Math.min(micros, this.latency.getHighestTrackableValue()));
-			this.errors.increment();
-			this.errorKinds.computeIfAbsent(kind, (k) -> new LongAdder()).increment();
-		}
-
-	}
-
-	/**
-	 * Offer Poisson arrivals at the configured rate for the given time, then wait until every request has finished.
-	 */
 	/**
 	 * The caller's timeout: the configured one, except in the response-timeout scenario, where the HTTP client's own
 	 * response timeout (the configured one) must fire first.
 	 */
 	private static Duration callerTimeout(Options settings, Scenario scenario) {
-		return (scenario == Scenario.HANG_RESPONSE_TIMEOUT) ? settings.callerTimeout().plusSeconds(1)
+		return (scenario == Scenario.HUNG_RESPONSE_TIMEOUT) ? settings.callerTimeout().plusSeconds(1)
 				: settings.callerTimeout();
-	}
-
-	private static Load load(WebClient client, Options settings, Duration duration, long seed, Duration callerTimeout)
-			throws InterruptedException {
-		Load load = new Load();
-		Random random = new Random(seed);
-		double meanGapNanos = 1e9 / settings.rate();
-		long start = System.nanoTime();
-		long end = start + duration.toNanos();
-		AtomicLong pending = new AtomicLong();
-		CountDownLatch drained = new CountDownLatch(1);
-		pending.incrementAndGet(); // the generator's own hold, dropped when it stops
-		double next = start;
-		while (true) {
-			next += -Math.log(1 - random.nextDouble()) * meanGapNanos;
-			long scheduled = (long) next;
-			if (scheduled >= end) {
-				break;
-			}
-			long wait = scheduled - System.nanoTime();
-			if (wait > 0) {
-				LockSupport.parkNanos(wait);
-			}
-			pending.incrementAndGet();
-			load.sent++;
-			client.get()
-				.uri("http://backend/")
-				.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
-				.timeout(callerTimeout)
-				.doOnTerminate(() -> {
-					if (System.nanoTime() - scheduled > 10_000_000) {
-						load.slowBySlot.incrementAndGet((int) Math.min(399, (scheduled - start) / 250_000_000));
-					}
-				})
-				.subscribe((status) -> {
-					long micros = (System.nanoTime() - scheduled) / 1000;
-					if (status >= 200 && status < 300) {
-						load.latency.recordValue(Math.min(micros, load.latency.getHighestTrackableValue()));
-						load.ok.increment();
-					}
-					else {
-						load.error("http " + status, micros);
-					}
-				}, (ex) -> {
-					load.error(kind(ex), (System.nanoTime() - scheduled) / 1000);
-					if (pending.decrementAndGet() == 0) {
-						drained.countDown();
-					}
-				}, () -> {
-					if (pending.decrementAndGet() == 0) {
-						drained.countDown();
-					}
-				});
-		}
-		if (pending.decrementAndGet() == 0) {
-			drained.countDown();
-		}
-		if (!drained.await(callerTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS)) {
-			throw new IllegalStateException(pending.get() + " requests never finished");
-		}
-		return load;
-	}
-
-	private static String kind(Throwable ex) {
-		if (ex instanceof TimeoutException) {
-			return "caller timeout";
-		}
-		Throwable root = ex;
-		while (root.getCause() != null && root.getCause() != root) {
-			root = root.getCause();
-		}
-		String name = root.getClass().getSimpleName();
-		return (root == ex) ? name : ex.getClass().getSimpleName() + "/" + name;
-	}
-
-	// --- report ---
-
-	static String report(Options settings, List<Result> results) {
-		StringBuilder out = new StringBuilder();
-		out.append(String.format(Locale.ROOT,
-				"Open-loop Poisson load %d req/s (seed %d), %s measured per run after %s warm-up; %d backends, "
-						+ "base service time %s, slow +%s, caller timeout %s, livery ejection-time %s, flap period %s "
-						+ "(failing its middle third)%n%n",
-				settings.rate(), settings.seed(), settings.duration(), settings.warmup(), settings.backends(),
-				settings.baseDelay(), settings.slowDelay(), settings.callerTimeout(), settings.ejectionTime(),
-				settings.flapPeriod()));
-		out.append("| scenario | balancer | requests | p50 ms | p99 ms | p99.9 ms | errors | error % | share b0/b1/b2/b3 (b3 = faulty) | errors by kind |\n");
-		out.append("|---|---|---:|---:|---:|---:|---:|---:|---|---|\n");
-		for (Result r : results) {
-			StringBuilder shares = new StringBuilder();
-			for (int i = 0; i < r.received().length; i++) {
-				shares.append((i > 0) ? " / " : "").append(String.format(Locale.ROOT, "%.1f", r.share(i) * 100));
-			}
-			out.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.2f | %.2f | %d | %.3f | %s | %s |%n",
-					r.scenario().label, r.mode().name().toLowerCase(Locale.ROOT), r.sent(), r.p(50), r.p(99),
-					r.p(99.9), r.errors(), r.errorRate() * 100, shares, r.errorKinds().isEmpty() ? "" : r.errorKinds()));
-		}
-		Map<Scenario, Map<Mode, Result>> byScenario = new LinkedHashMap<>();
-		for (Result r : results) {
-			byScenario.computeIfAbsent(r.scenario(), (s) -> new EnumMap<>(Mode.class)).put(r.mode(), r);
-		}
-		out.append("\nlivery ÷ vanilla (same run, same seed; < 1 is better for livery)\n\n");
-		out.append("| scenario | p50 | p99 | p99.9 | errors |\n|---|---:|---:|---:|---:|\n");
-		byScenario.forEach((scenario, modes) -> {
-			Result l = modes.get(Mode.LIVERY);
-			Result v = modes.get(Mode.VANILLA);
-			if (l != null && v != null) {
-				out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s |%n", scenario.label,
-						l.p(50) / v.p(50), l.p(99) / v.p(99), l.p(99.9) / v.p(99.9),
-						(v.errors() == 0) ? l.errors() + " vs 0" : String.format(Locale.ROOT, "%.4f (%d / %d)",
-								(double) l.errors() / v.errors(), l.errors(), v.errors())));
-			}
-		});
-		Result healthy = byScenario.getOrDefault(Scenario.HEALTHY, Map.of()).get(Mode.LIVERY);
-		Result slow = byScenario.getOrDefault(Scenario.SLOW, Map.of()).get(Mode.LIVERY);
-		if (healthy != null && slow != null) {
-			out.append(String.format(Locale.ROOT, "%nlivery slow p99 ÷ livery healthy p99 = %.2f (target ≤ 1.2)%n",
-					slow.p(99) / healthy.p(99)));
-		}
-		return out.toString();
 	}
 
 	/**

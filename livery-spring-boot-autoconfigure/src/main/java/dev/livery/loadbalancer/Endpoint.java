@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One {@code host:port} in an {@link EndpointPool}, with its state, requests in flight and failure history.
  * Instances are created and changed by their pool only; the accessors give a consistent enough view for
@@ -91,6 +93,9 @@ public final class Endpoint<T> {
 
 	/** Ticks since the pool's epoch at which the endpoint was last reinstated. */
 	private volatile long reinstatedAt;
+
+	/** Latency estimate kept by a latency-aware policy, which attaches it; null under other policies. */
+	private volatile @Nullable PeakEwma latency;
 
 	Endpoint(EndpointPool<T> pool, String key, T payload, int initialState) {
 		this.pool = pool;
@@ -221,6 +226,20 @@ public final class Endpoint<T> {
 		return Duration.ofNanos(Math.max(0, deadlineOf(word) - this.pool.now()));
 	}
 
+	/**
+	 * Return the latency estimate of a latency-aware policy ({@code peak-ewma}) as of now.
+	 * @return the estimate, or {@code null} under another policy or before the first answer
+	 * @since 0.2.0
+	 */
+	public @Nullable Duration latencyEstimate() {
+		PeakEwma current = this.latency;
+		if (current == null) {
+			return null;
+		}
+		double nanos = current.estimateNanos(this.pool.now());
+		return (nanos < 0) ? null : Duration.ofNanos(Math.round(nanos));
+	}
+
 	@Override
 	public String toString() {
 		return this.key + "[" + state() + ", inFlight=" + this.inFlight + ", failures=" + this.consecutiveFailures
@@ -310,6 +329,21 @@ public final class Endpoint<T> {
 	void payload(T payload) {
 		if (this.payload != payload) {
 			this.payload = payload;
+		}
+	}
+
+	@Nullable PeakEwma latency() {
+		return this.latency;
+	}
+
+	void latency(PeakEwma latency) {
+		this.latency = latency;
+	}
+
+	void forgetLatency() {
+		PeakEwma current = this.latency;
+		if (current != null) {
+			current.forget();
 		}
 	}
 

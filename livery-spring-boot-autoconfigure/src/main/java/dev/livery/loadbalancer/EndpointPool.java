@@ -48,6 +48,10 @@ public final class EndpointPool<T> {
 	 * after max-ejection-time for a tracked lease (whose every path finishes it), after one ejection time for an
 	 * untracked one (a bare choose whose caller may never report).
 	 *
+	 * Latency. Only for a policy that needsLatency() (peak-ewma) does a lease read the clock when it is created
+	 * (leaseStart) and again when it ends, to tell the policy how long it took and how it ended; the lease's
+	 * once-only CAS makes that exactly once per lease. Other policies read no clock for it.
+	 *
 	 * The probe schedule. The pool looks for expired ejections only while something is ejected, and then only once
 	 * the clock passes nextProbeAt, a lower bound of every EJECTED or PROBING deadline. Every transition that sets a
 	 * deadline (eject, probe lease, failed probe, cancelled probe) publishes it with schedule(deadline): CAS of the
@@ -68,6 +72,9 @@ public final class EndpointPool<T> {
 	private final PoolSettings settings;
 
 	private final PickPolicy policy;
+
+	/** Whether the policy learns from latency: only then are leases timed. */
+	private final boolean latency;
 
 	private final OutlierDetection outlier;
 
@@ -128,6 +135,7 @@ public final class EndpointPool<T> {
 		this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
 		this.settings = Objects.requireNonNull(settings, "settings");
 		this.policy = settings.policy().newPolicy(settings);
+		this.latency = this.policy.needsLatency();
 		this.outlier = settings.outlier();
 		this.keyFunction = Objects.requireNonNull(keyFunction, "keyFunction");
 		this.weightFunction = Objects.requireNonNull(weightFunction, "weightFunction");
@@ -334,7 +342,8 @@ public final class EndpointPool<T> {
 	}
 
 	/**
-	 * Bring a drained endpoint back, with a clean failure streak.
+	 * Bring a drained endpoint back, with a clean failure streak and, under a latency-aware policy, no latency
+	 * estimate: what was learnt before the drain is stale, and kept it would have decayed toward nothing.
 	 * @param key the endpoint's {@code host:port}
 	 * @return whether it is a member
 	 */
@@ -347,6 +356,7 @@ public final class EndpointPool<T> {
 		long word = endpoint.status();
 		if (Endpoint.stateOf(word) == Endpoint.DRAINED && endpoint.casStatus(word, Endpoint.pack(Endpoint.UP, 0))) {
 			endpoint.resetFailures();
+			endpoint.forgetLatency();
 		}
 		return true;
 	}
@@ -570,7 +580,17 @@ public final class EndpointPool<T> {
 
 	// --- outcomes, called by Lease ---
 
-	void onSuccess(Endpoint<T> endpoint, long probeToken) {
+	/**
+	 * Return the start of a lease created now: the clock if the policy learns from latency, else 0 (no read).
+	 */
+	long leaseStart() {
+		return this.latency ? now() : 0;
+	}
+
+	void onSuccess(Endpoint<T> endpoint, long probeToken, long start) {
+		if (this.latency) {
+			this.policy.completed(endpoint, PickPolicy.Outcome.SUCCESS, start, now());
+		}
 		endpoint.countSuccess();
 		if (probeToken == 0) {
 			endpoint.resetFailures();
@@ -584,7 +604,10 @@ public final class EndpointPool<T> {
 		}
 	}
 
-	void onFailure(Endpoint<T> endpoint, long probeToken) {
+	void onFailure(Endpoint<T> endpoint, long probeToken, long start) {
+		if (this.latency) {
+			this.policy.completed(endpoint, PickPolicy.Outcome.FAILURE, start, now());
+		}
 		int streak = endpoint.recordFailure();
 		if (!this.outlier.enabled()) {
 			return;
@@ -607,7 +630,10 @@ public final class EndpointPool<T> {
 		}
 	}
 
-	void onRelease(Endpoint<T> endpoint, long probeToken) {
+	void onRelease(Endpoint<T> endpoint, long probeToken, long start) {
+		if (this.latency) {
+			this.policy.completed(endpoint, PickPolicy.Outcome.CANCEL, start, now());
+		}
 		if (probeToken != 0) {
 			// A cancelled probe proved nothing: the ejection stays, already expired, and the next pick probes.
 			long now = now();

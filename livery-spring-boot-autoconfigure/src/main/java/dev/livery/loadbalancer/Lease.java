@@ -40,6 +40,9 @@ public class Lease<T> {
 
 	private final long probeToken;
 
+	/** The pool's clock at creation, if its policy needs latency; else 0. */
+	private final long start;
+
 	private volatile int state;
 
 	/**
@@ -53,6 +56,7 @@ public class Lease<T> {
 		this.endpoint = endpoint;
 		this.payload = endpoint.payload();
 		this.probeToken = probeToken;
+		this.start = endpoint.pool().leaseStart();
 		this.state = tracked ? OPEN : UNTRACKED;
 	}
 
@@ -97,7 +101,7 @@ public class Lease<T> {
 		if (previous == DONE) {
 			return false;
 		}
-		this.endpoint.pool().onSuccess(this.endpoint, this.probeToken);
+		this.endpoint.pool().onSuccess(this.endpoint, this.probeToken, this.start);
 		return true;
 	}
 
@@ -111,13 +115,14 @@ public class Lease<T> {
 		if (previous == DONE) {
 			return false;
 		}
-		this.endpoint.pool().onFailure(this.endpoint, this.probeToken);
+		this.endpoint.pool().onFailure(this.endpoint, this.probeToken, this.start);
 		return true;
 	}
 
 	/**
 	 * Give the slot back without an outcome, as when the caller cancelled. A released probe lets the next pick probe
-	 * again. Idempotent, and safe after the endpoint left its pool. Does nothing to an untracked lease, which holds
+	 * again; a latency-aware policy learns that the call took at least this long. Idempotent, and safe after the
+	 * endpoint left its pool. Does nothing to an untracked lease, which holds
 	 * no slot and may still be told an outcome.
 	 * @return whether this call finished the lease
 	 */
@@ -126,7 +131,7 @@ public class Lease<T> {
 			return false;
 		}
 		this.endpoint.release();
-		this.endpoint.pool().onRelease(this.endpoint, this.probeToken);
+		this.endpoint.pool().onRelease(this.endpoint, this.probeToken, this.start);
 		return true;
 	}
 

@@ -67,4 +67,46 @@ public interface PickPolicy {
 		return selected;
 	}
 
+	/**
+	 * Return whether this policy learns from how long requests take. Only then does the pool read its clock when it
+	 * creates a lease (the lease's start) and when the lease ends, and tell {@link #completed}; other policies pay
+	 * for neither. Asked once, when the pool is created.
+	 * @return whether to report completions
+	 * @since 0.2.0
+	 */
+	default boolean needsLatency() {
+		return false;
+	}
+
+	/**
+	 * Told exactly once when a lease ends, if {@link #needsLatency()}: on the thread that reported the outcome, so
+	 * it must be quick, lock-free and must not throw. Also told for leases of endpoints that have since left the
+	 * pool, and for probe leases.
+	 * @param endpoint the leased endpoint
+	 * @param outcome how the lease ended
+	 * @param start the pool's clock when the lease was created (ticks, nanoseconds)
+	 * @param end the pool's clock when it ended
+	 * @since 0.2.0
+	 */
+	default void completed(Endpoint<?> endpoint, Outcome outcome, long start, long end) {
+	}
+
+	/**
+	 * How a lease ended.
+	 *
+	 * @since 0.2.0
+	 */
+	enum Outcome {
+
+		/** The caller reported a success. */
+		SUCCESS,
+
+		/** The caller reported a failure. */
+		FAILURE,
+
+		/** The caller gave up (a timeout of its own, a disconnect) before an outcome: neither success nor failure. */
+		CANCEL
+
+	}
+
 }

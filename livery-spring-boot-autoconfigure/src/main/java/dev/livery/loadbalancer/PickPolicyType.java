@@ -37,7 +37,14 @@ public enum PickPolicyType {
 	 * ({@code ring-hash}).
 	 * @since 0.2.0
 	 */
-	RING_HASH;
+	RING_HASH,
+
+	/**
+	 * Power of two choices on a peak-sensitive moving average of response time × (requests in flight + 1)
+	 * ({@code peak-ewma}).
+	 * @since 0.2.0
+	 */
+	PEAK_EWMA;
 
 	/**
 	 * Return the name the policy is configured with, such as {@code round-robin}.
@@ -59,6 +66,7 @@ public enum PickPolicyType {
 			case ROUND_ROBIN -> new RoundRobinPolicy();
 			case RANDOM -> new RandomPolicy();
 			case RING_HASH -> new RingHashPolicy(settings.ringSize());
+			case PEAK_EWMA -> new PeakEwmaPolicy(settings.latency());
 		};
 	}
 

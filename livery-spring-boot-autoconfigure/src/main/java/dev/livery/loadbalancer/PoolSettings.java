@@ -23,6 +23,8 @@ public final class PoolSettings {
 
 	private int ringSize = RingHashPolicy.DEFAULT_RING_SIZE;
 
+	private LatencySettings latency = LatencySettings.DEFAULTS;
+
 	private PoolSettings() {
 	}
 
@@ -30,6 +32,7 @@ public final class PoolSettings {
 		this.policy = from.policy;
 		this.outlier = from.outlier;
 		this.ringSize = from.ringSize;
+		this.latency = from.latency;
 	}
 
 	/**
@@ -46,6 +49,14 @@ public final class PoolSettings {
 	 */
 	public OutlierDetection outlier() {
 		return this.outlier;
+	}
+
+	/**
+	 * Return the settings of the latency estimates ({@code peak-ewma} only).
+	 * @return the latency settings
+	 */
+	public LatencySettings latency() {
+		return this.latency;
 	}
 
 	/**
@@ -94,10 +105,21 @@ public final class PoolSettings {
 		return copy;
 	}
 
+	/**
+	 * Return a copy with other latency settings.
+	 * @param latency the latency settings
+	 * @return the new settings
+	 */
+	public PoolSettings withLatency(LatencySettings latency) {
+		PoolSettings copy = new PoolSettings(this);
+		copy.latency = Objects.requireNonNull(latency, "latency");
+		return copy;
+	}
+
 	@Override
 	public String toString() {
 		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + ", ringSize="
-				+ this.ringSize + "]";
+				+ this.ringSize + ", latency=" + this.latency + "]";
 	}
 
 }

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,8 +36,9 @@ class EndpointPoolConcurrencyTests {
 		assertThat(this.executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
 	}
 
-	@Test
-	void inFlightShouldNeverGoNegativeAndShouldEndAtZero() throws Exception {
+	@ParameterizedTest
+	@EnumSource(names = { "P2C", "PEAK_EWMA" })
+	void inFlightShouldNeverGoNegativeAndShouldEndAtZero(PickPolicyType policy) throws Exception {
 		FakeTicker ticker = new FakeTicker();
 		AtomicLong ejections = new AtomicLong();
 		AtomicLong probes = new AtomicLong();
@@ -53,7 +56,7 @@ class EndpointPoolConcurrencyTests {
 
 		};
 		EndpointPool<String> pool = new EndpointPool<>("svc",
-				PoolSettings.DEFAULTS.withPolicy(PickPolicyType.P2C).withOutlier(
+				PoolSettings.DEFAULTS.withPolicy(policy).withOutlier(
 						new OutlierDetection(true, 2, Duration.ofMillis(5), Duration.ofMillis(20), 50)),
 				(m) -> m, ticker,
 				listener);
@@ -125,6 +128,8 @@ class EndpointPoolConcurrencyTests {
 		assertThat(pool.inFlight()).isZero();
 		for (Endpoint<String> endpoint : seen) {
 			assertThat(endpoint.inFlight()).as(endpoint.toString()).isZero();
+			// Every endpoint a pick could see was given its estimator before it was published.
+			assertThat(endpoint.latency() != null).isEqualTo(policy == PickPolicyType.PEAK_EWMA);
 		}
 		assertThat(ejections.get()).as("the run exercised ejection").isPositive();
 		assertThat(probes.get()).as("the run exercised probes").isPositive();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.livery.loadbalancer.LatencySettings;
 import dev.livery.loadbalancer.NodeMatch;
 import dev.livery.loadbalancer.OutlierDetection;
 import dev.livery.loadbalancer.PickPolicyType;
@@ -49,7 +50,8 @@ public class LoadBalancerSettings {
 	private boolean enabled = true;
 
 	/**
-	 * How to choose among eligible instances: 'p2c', 'least-request', 'round-robin', 'random' or 'ring-hash'.
+	 * How to choose among eligible instances: 'p2c', 'least-request', 'round-robin', 'random', 'ring-hash' or
+	 * 'peak-ewma'.
 	 */
 	private PickPolicyType policy = PickPolicyType.P2C;
 
@@ -62,6 +64,8 @@ public class LoadBalancerSettings {
 	private final Outlier outlier = new Outlier();
 
 	private final Hash hash = new Hash();
+
+	private final Latency latency = new Latency();
 
 	/**
 	 * Instances that may be members, if not all: 'key=glob' on instance metadata, 'regex:...' on the whole
@@ -101,6 +105,10 @@ public class LoadBalancerSettings {
 		return this.hash;
 	}
 
+	public Latency getLatency() {
+		return this.latency;
+	}
+
 	public List<String> getNodeMatch() {
 		return this.nodeMatch;
 	}
@@ -124,7 +132,8 @@ public class LoadBalancerSettings {
 	public PoolSettings toPoolSettings() {
 		return PoolSettings.DEFAULTS.withPolicy(this.policy)
 			.withOutlier(this.outlier.toOutlierDetection())
-			.withRingSize(this.hash.ringSize);
+			.withRingSize(this.hash.ringSize)
+			.withLatency(this.latency.toLatencySettings());
 	}
 
 	/**
@@ -367,6 +376,54 @@ public class LoadBalancerSettings {
 
 		private static boolean isTokenChar(int c) {
 			return c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+		}
+
+	}
+
+	/**
+	 * Latency estimates of policy peak-ewma: how fast they forget, and what a failure costs.
+	 */
+	public static class Latency extends Group {
+
+		/**
+		 * Time constant of the estimates, 100ms to 1d: a sample below the estimate weighs 1 - e^(-gap / decay), and
+		 * an estimate with no new sample shrinks by e every decay, so that a shunned instance is tried again.
+		 */
+		private Duration decay = Duration.ofSeconds(10);
+
+		/**
+		 * Least sample a failure counts as, 0 to 1d, so that an instance that fails fast does not look fast.
+		 */
+		private Duration failurePenalty = Duration.ofSeconds(1);
+
+		public Duration getDecay() {
+			return this.decay;
+		}
+
+		public void setDecay(Duration decay) {
+			this.decay = decay;
+		}
+
+		public Duration getFailurePenalty() {
+			return this.failurePenalty;
+		}
+
+		public void setFailurePenalty(Duration failurePenalty) {
+			this.failurePenalty = failurePenalty;
+		}
+
+		/**
+		 * Return these settings as the core's latency settings.
+		 * @return the latency settings
+		 */
+		public LatencySettings toLatencySettings() {
+			return new LatencySettings(this.decay, this.failurePenalty);
+		}
+
+		@Override
+		void validate(SettingsCheck check) {
+			check.between("decay", this.decay, LatencySettings.MIN_DECAY, LatencySettings.MAX);
+			check.between("failure-penalty", this.failurePenalty, Duration.ZERO, LatencySettings.MAX);
 		}
 
 	}

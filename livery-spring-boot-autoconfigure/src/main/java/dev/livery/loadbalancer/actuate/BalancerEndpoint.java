@@ -1,5 +1,6 @@
 package dev.livery.loadbalancer.actuate;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,6 +128,10 @@ public class BalancerEndpoint {
 		description.put("ejections", endpoint.ejections());
 		if (state == EndpointState.EJECTED) {
 			description.put("ejectionTimeRemaining", endpoint.ejectionTimeRemaining().toString());
+		}
+		Duration latency = endpoint.latencyEstimate();
+		if (latency != null) {
+			description.put("latency", latency.toString());
 		}
 		return description;
 	}

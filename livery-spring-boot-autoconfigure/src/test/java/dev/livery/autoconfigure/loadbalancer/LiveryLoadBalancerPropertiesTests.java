@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import dev.livery.loadbalancer.LatencySettings;
 import dev.livery.loadbalancer.PickPolicyType;
+import dev.livery.loadbalancer.PoolSettings;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -205,6 +207,38 @@ class LiveryLoadBalancerPropertiesTests {
 	void badStatusCodesOfAClientShouldFailStartUpNamingTheFullProperty() {
 		assertStartupFails("livery.loadbalancer.clients.orders.outlier.failure-status-codes=500-abc",
 				"livery.loadbalancer.clients.orders.outlier.failure-status-codes", "500-abc");
+	}
+
+	@Test
+	void latencySettingsShouldReachEachClientsPool() {
+		this.contextRunner
+			.withPropertyValues("livery.loadbalancer.latency.decay=5s", "livery.loadbalancer.clients.orders.policy=peak-ewma",
+					"livery.loadbalancer.clients.orders.latency.failure-penalty=3s")
+			.run((context) -> {
+				LiveryLoadBalancerProperties properties = context.getBean(LiveryLoadBalancerProperties.class);
+				PoolSettings orders = properties.settingsFor("orders").toPoolSettings();
+				assertThat(orders.policy()).isEqualTo(PickPolicyType.PEAK_EWMA);
+				assertThat(orders.latency())
+					.isEqualTo(new LatencySettings(Duration.ofSeconds(5), Duration.ofSeconds(3)));
+				assertThat(properties.settingsFor("other").toPoolSettings().latency())
+					.isEqualTo(new LatencySettings(Duration.ofSeconds(5), Duration.ofSeconds(1)));
+			});
+	}
+
+	@Test
+	void latencyDefaultsShouldBeTheCores() {
+		assertThat(new LoadBalancerSettings().getLatency().toLatencySettings()).isEqualTo(LatencySettings.DEFAULTS);
+	}
+
+	@Test
+	void latencySettingsOutsideTheirBoundsShouldFailStartUp() {
+		// The estimates keep time to a millisecond: a shorter decay would weigh samples by rounding error.
+		assertStartupFails("livery.loadbalancer.latency.decay=50ms", "livery.loadbalancer.latency.decay",
+				"must be between 100ms and 1d");
+		assertStartupFails("livery.loadbalancer.clients.orders.latency.decay=2d",
+				"livery.loadbalancer.clients.orders.latency.decay", "must be between 100ms and 1d");
+		assertStartupFails("livery.loadbalancer.clients.orders.latency.failure-penalty=-1s",
+				"livery.loadbalancer.clients.orders.latency.failure-penalty", "must be between 0s and 1d");
 	}
 
 	@Test

@@ -21,7 +21,10 @@ final class TestBackend implements AutoCloseable {
 		/**
 		 * Not listening: connections are refused until the backend behaves otherwise, on the same port.
 		 */
-		REFUSED
+		REFUSED,
+
+		/** Answers 503 at once to every other request, else as OK. */
+		FAIL_HALF
 
 	}
 
@@ -30,6 +33,8 @@ final class TestBackend implements AutoCloseable {
 	private final AtomicInteger received = new AtomicInteger();
 
 	private final AtomicInteger active = new AtomicInteger();
+
+	private final AtomicInteger alternate = new AtomicInteger();
 
 	private final String name;
 
@@ -57,6 +62,9 @@ final class TestBackend implements AutoCloseable {
 				case SLOW -> Mono.delay(this.delay).then(response.sendString(Mono.just(this.name)).then());
 				case HANG -> Mono.never();
 				case REFUSED -> response.status(503).send().then();
+				case FAIL_HALF -> (this.alternate.getAndIncrement() % 2 == 0)
+						? response.status(503).sendString(Mono.just("unavailable")).then()
+						: response.sendString(Mono.just(this.name)).then();
 			};
 			return reply.doFinally((signal) -> this.active.decrementAndGet());
 		}).bindNow();

@@ -1,0 +1,172 @@
+package dev.livery.loadbalancer;
+
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Power of two choices on cost: two distinct eligible endpoints drawn at random, the one with the lower
+ * {@linkplain PeakEwma peak-sensitive moving average of response time} × (requests in flight + 1) ÷ effective weight
+ * wins
+ * (Finagle's and Linkerd's peak EWMA). A slow, hung or fast-failing endpoint grows expensive at its first telling
+ * answer, failure or cancel and stops drawing traffic, where plain P2C on requests in flight keeps sending it a share.
+ *
+ * @since 0.2.0
+ * @see PickPolicyType#PEAK_EWMA
+ */
+public final class PeakEwmaPolicy implements PickPolicy {
+
+	/*
+	 * Implementation note.
+	 *
+	 * Each member carries its estimator (Endpoint.latency), attached in membersChanged, which the pool calls under
+	 * its membership lock before it publishes the new members, so every endpoint a pick can see has one. An
+	 * endpoint that leaves and comes back is a new Endpoint, hence starts with no sample; the pool forgets the
+	 * estimate of a drained endpoint when it is restored. Ejection needs nothing here: an ejected endpoint is not
+	 * eligible, and its probe's outcome is a sample like any other.
+	 *
+	 * choose() reads no clock. PeakEwma.compare orders two costs as decayed to any common instant, and the decay
+	 * between then and now is a factor common to both, so comparing them is exact without knowing now. An endpoint
+	 * without a sample is taken to be as fast as the one it is compared with, so such a pair, like a tie, is decided
+	 * on load alone and then at random. The draw of two distinct endpoints is P2cPolicy's (one random long, Lemire's
+	 * multiply-shift); a tie reuses bit 0 of the same long, which neither index depends on in practice (each index
+	 * is taken from the high bits of its half).
+	 *
+	 * The pool reads its clock when it creates a lease and when the lease ends (needsLatency), and completed() files
+	 * the sample: a success as itself, a failure as at least the failure penalty, a cancel as a lower bound.
+	 */
+
+	private final LatencySettings settings;
+
+	/**
+	 * Create a policy for one pool.
+	 * @param settings decay and failure penalty of the estimates
+	 */
+	public PeakEwmaPolicy(LatencySettings settings) {
+		this.settings = Objects.requireNonNull(settings, "settings");
+	}
+
+	/**
+	 * Return the settings of the estimates.
+	 * @return the latency settings
+	 */
+	public LatencySettings settings() {
+		return this.settings;
+	}
+
+	@Override
+	public <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid,
+			@Nullable String key) {
+		int n = members.length;
+		if (avoid == null) {
+			if (n == 1) {
+				Endpoint<T> only = members[0];
+				return only.isEligible() ? only : null;
+			}
+			if (n > 1) {
+				long bits = ThreadLocalRandom.current().nextLong();
+				int i = (int) (((bits >>> 32) * n) >>> 32);
+				int j = (int) (((bits & 0xFFFFFFFFL) * (n - 1)) >>> 32);
+				if (j >= i) {
+					j++;
+				}
+				Endpoint<T> a = members[i];
+				Endpoint<T> b = members[j];
+				if (a.isEligible() && b.isEligible()) {
+					return cheaper(a, b, (bits & 1) == 0);
+				}
+			}
+		}
+		return sampleTwo(members, avoid);
+	}
+
+	private static <T> @Nullable Endpoint<T> sampleTwo(Endpoint<T>[] members, @Nullable Endpoint<T> avoid) {
+		Endpoint<T> first = null;
+		Endpoint<T> second = null;
+		int seen = 0;
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		for (Endpoint<T> endpoint : members) {
+			if (endpoint == avoid || !endpoint.isEligible()) {
+				continue;
+			}
+			seen++;
+			if (seen == 1) {
+				first = endpoint;
+			}
+			else if (seen == 2) {
+				second = endpoint;
+			}
+			else {
+				int slot = random.nextInt(seen);
+				if (slot == 0) {
+					first = endpoint;
+				}
+				else if (slot == 1) {
+					second = endpoint;
+				}
+			}
+		}
+		if (second == null) {
+			return first;
+		}
+		// The reservoir keeps array order; a tie goes either way at random so that the earlier one is not favoured.
+		return cheaper(first, second, random.nextBoolean());
+	}
+
+	private static <T> Endpoint<T> cheaper(Endpoint<T> a, Endpoint<T> b, boolean tieToA) {
+		int inFlightA = a.inFlight();
+		int inFlightB = b.inFlight();
+		double loadA = (inFlightA + 1) / a.effectiveWeight();
+		double loadB = (inFlightB + 1) / b.effectiveWeight();
+		PeakEwma latencyA = a.latency();
+		PeakEwma latencyB = b.latency();
+		int order = (latencyA != null && latencyB != null) ? PeakEwma.compare(latencyA, loadA, latencyB, loadB) : 0;
+		if (order == 0) {
+			order = Double.compare(loadA, loadB);
+		}
+		if (order == 0) {
+			return tieToA ? a : b;
+		}
+		return (order < 0) ? a : b;
+	}
+
+	/**
+	 * Give every new member an estimator with no sample.
+	 */
+	@Override
+	public void membersChanged(Endpoint<?>[] members) {
+		for (Endpoint<?> member : members) {
+			if (member.latency() == null) {
+				member.latency(new PeakEwma(this.settings));
+			}
+		}
+	}
+
+	/**
+	 * Return {@code true}: the estimates learn from every lease's time.
+	 */
+	@Override
+	public boolean needsLatency() {
+		return true;
+	}
+
+	@Override
+	public void completed(Endpoint<?> endpoint, Outcome outcome, long start, long end) {
+		PeakEwma latency = endpoint.latency();
+		if (latency == null) {
+			return;
+		}
+		switch (outcome) {
+			case SUCCESS -> latency.recordSuccess(start, end);
+			case FAILURE -> latency.recordFailure(start, end);
+			case CANCEL -> latency.recordCancel(start, end);
+		}
+	}
+
+	@Override
+	public String toString() {
+		return PickPolicyType.PEAK_EWMA.id();
+	}
+
+}

@@ -1,0 +1,359 @@
+package dev.livery.loadbalancer;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Tests for {@link PeakEwmaPolicy}, alone and in an {@link EndpointPool}, on a fake clock.
+ */
+class PeakEwmaPolicyTests {
+
+	private static final PoolSettings PEAK_EWMA = PoolSettings.DEFAULTS.withPolicy(PickPolicyType.PEAK_EWMA);
+
+	private final FakeTicker ticker = new FakeTicker();
+
+	private final AtomicInteger clockReads = new AtomicInteger();
+
+	private final Ticker countingTicker = () -> {
+		this.clockReads.incrementAndGet();
+		return this.ticker.read();
+	};
+
+	private EndpointPool<String> pool(PoolSettings settings, String... members) {
+		EndpointPool<String> pool = new EndpointPool<>("svc", settings, (m) -> m, this.countingTicker,
+				PoolListener.NONE);
+		pool.update(List.of(members));
+		return pool;
+	}
+
+	@Test
+	void typeShouldCreateThePolicyWithThePoolsLatencySettings() {
+		LatencySettings latency = new LatencySettings(Duration.ofSeconds(3), Duration.ofMillis(250));
+		PickPolicy policy = PickPolicyType.PEAK_EWMA.newPolicy(PEAK_EWMA.withLatency(latency));
+		assertThat(policy).isInstanceOf(PeakEwmaPolicy.class).hasToString("peak-ewma");
+		assertThat(((PeakEwmaPolicy) policy).settings()).isEqualTo(latency);
+		assertThat(PickPolicyType.PEAK_EWMA.id()).isEqualTo("peak-ewma");
+	}
+
+	@Test
+	void shouldChooseNothingFromNoEligibleEndpoint() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1");
+		Endpoint<String>[] members = members(pool);
+		assertThat(pool.policy().choose(members, null, null)).isSameAs(members[0]);
+		assertThat(pool.policy().choose(members, members[0], null)).isNull();
+		pool.drain("a:1");
+		assertThat(pool.policy().choose(members, null, null)).isNull();
+		assertThat(pool.pick()).isNull();
+	}
+
+	@Test
+	void shouldPreferTheFasterOfTwo() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1");
+		sample(pool, "a:1", Duration.ofMillis(10));
+		sample(pool, "b:1", Duration.ofMillis(2));
+		for (int i = 0; i < 200; i++) {
+			assertThat(pool.policy().choose(members(pool), null, null).key()).isEqualTo("b:1");
+		}
+	}
+
+	@Test
+	void shouldWeighRequestsInFlight() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1");
+		sample(pool, "a:1", Duration.ofMillis(1));
+		sample(pool, "b:1", Duration.ofMillis(3));
+		Endpoint<String> a = pool.endpoint("a:1");
+		for (int i = 0; i < 5; i++) {
+			a.acquire();
+		}
+		// 1 ms × 6 against 3 ms × 1.
+		assertThat(pool.policy().choose(members(pool), null, null).key()).isEqualTo("b:1");
+		for (int i = 0; i < 4; i++) {
+			a.release();
+		}
+		// 1 ms × 2 against 3 ms × 1.
+		assertThat(pool.policy().choose(members(pool), null, null).key()).isEqualTo("a:1");
+		a.release();
+	}
+
+	@Test
+	void shouldDivideTheCostByTheWeight() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "heavy:1", "light:1");
+		pool.endpoint("heavy:1").weight(3);
+		sample(pool, "heavy:1", Duration.ofMillis(5));
+		sample(pool, "light:1", Duration.ofMillis(2));
+		// 5 ms × 1 ÷ 3 against 2 ms × 1 ÷ 1.
+		for (int i = 0; i < 100; i++) {
+			assertThat(pool.policy().choose(members(pool), null, null).key()).isEqualTo("heavy:1");
+		}
+		pool.endpoint("heavy:1").acquire();
+		// 5 ms × 2 ÷ 3 against 2 ms: the light one now.
+		assertThat(pool.policy().choose(members(pool), null, null).key()).isEqualTo("light:1");
+		pool.endpoint("heavy:1").release();
+	}
+
+	@Test
+	void endpointWithoutSampleShouldBeJudgedOnRequestsInFlightOnly() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "new:1", "slow:1");
+		sample(pool, "slow:1", Duration.ofSeconds(1));
+		Endpoint<String> fresh = pool.endpoint("new:1");
+		Endpoint<String> slow = pool.endpoint("slow:1");
+		fresh.acquire();
+		// As fast as its partner, however slow that is: the one with fewer in flight wins.
+		assertThat(pool.policy().choose(members(pool), null, null)).isSameAs(slow);
+		fresh.release();
+		slow.acquire();
+		assertThat(pool.policy().choose(members(pool), null, null)).isSameAs(fresh);
+		slow.release();
+		// A tie on both counts goes either way.
+		Map<String, Integer> counts = new HashMap<>();
+		for (int i = 0; i < 400; i++) {
+			counts.merge(pool.policy().choose(members(pool), null, null).key(), 1, Integer::sum);
+		}
+		assertThat(counts.get("new:1")).isBetween(120, 280);
+	}
+
+	@Test
+	void shouldCompareTwoDistinctEndpoints() {
+		// With distinct choices the single most expensive of three endpoints can never win.
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1", "c:1");
+		sample(pool, "a:1", Duration.ofMillis(50));
+		sample(pool, "b:1", Duration.ofMillis(1));
+		sample(pool, "c:1", Duration.ofMillis(2));
+		for (int i = 0; i < 500; i++) {
+			assertThat(pool.policy().choose(members(pool), null, null).key()).isNotEqualTo("a:1");
+		}
+	}
+
+	@Test
+	void shouldSkipIneligibleEndpointsAndTheOneToAvoid() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1", "c:1", "d:1");
+		pool.drain("b:1");
+		Endpoint<String>[] members = members(pool);
+		Map<String, Integer> counts = new HashMap<>();
+		for (int i = 0; i < 600; i++) {
+			counts.merge(pool.policy().choose(members, pool.endpoint("c:1"), null).key(), 1, Integer::sum);
+		}
+		assertThat(counts).containsOnlyKeys("a:1", "d:1");
+		assertThat(counts.get("a:1")).isBetween(200, 400);
+	}
+
+	@Test
+	void choosingShouldReadNoClock() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1", "c:1");
+		sample(pool, "a:1", Duration.ofMillis(5));
+		sample(pool, "b:1", Duration.ofMillis(1));
+		this.clockReads.set(0);
+		for (int i = 0; i < 1000; i++) {
+			pool.policy().choose(members(pool), null, null);
+		}
+		assertThat(this.clockReads).hasValue(0);
+	}
+
+	@Test
+	void peakEwmaLeaseShouldReadTheClockOnceAtItsStartAndOnceAtItsEnd() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1", "c:1");
+		this.clockReads.set(0);
+		for (int i = 0; i < 100; i++) {
+			Lease<String> lease = pool.pick();
+			switch (i % 3) {
+				case 0 -> lease.recordSuccess();
+				case 1 -> lease.recordFailure();
+				default -> lease.release();
+			}
+			// Finishing again does nothing, and reads nothing.
+			lease.release();
+			lease.recordSuccess();
+		}
+		assertThat(this.clockReads).hasValue(200);
+	}
+
+	@Test
+	void p2cLeaseShouldReadNoClock() {
+		EndpointPool<String> pool = pool(PoolSettings.DEFAULTS, "a:1", "b:1", "c:1");
+		this.clockReads.set(0);
+		for (int i = 0; i < 100; i++) {
+			Lease<String> lease = pool.pick();
+			if (i % 2 == 0) {
+				lease.recordSuccess();
+			}
+			else {
+				lease.release();
+			}
+		}
+		assertThat(this.clockReads).hasValue(0);
+		assertThat(pool.endpoint("a:1").latencyEstimate()).isNull();
+	}
+
+	@Test
+	void outcomesShouldBeSamplesFromTheLeasesStart() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1");
+		Endpoint<String> a = pool.endpoint("a:1");
+		assertThat(a.latencyEstimate()).as("no sample yet").isNull();
+		Lease<String> lease = pool.pick();
+		this.ticker.advance(Duration.ofMillis(30));
+		lease.recordSuccess();
+		assertThat(millis(a.latencyEstimate())).isCloseTo(30, within(1e-3));
+		lease = pool.pick();
+		this.ticker.advance(Duration.ofMillis(2));
+		lease.recordFailure();
+		assertThat(millis(a.latencyEstimate())).as("a fast failure costs the penalty").isCloseTo(1000, within(1e-3));
+		lease = pool.pick();
+		this.ticker.advance(Duration.ofSeconds(5));
+		lease.release();
+		assertThat(millis(a.latencyEstimate())).as("a cancel after 5 s: at least 5 s").isCloseTo(5000, within(1e-3));
+	}
+
+	@Test
+	void aLeaseShouldBeSampledExactlyOnce() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1");
+		Endpoint<String> a = pool.endpoint("a:1");
+		Lease<String> lease = pool.pick();
+		this.ticker.advance(Duration.ofMillis(20));
+		lease.recordSuccess();
+		this.ticker.advance(Duration.ofSeconds(3));
+		// Released late (a cancel after 3 s would raise the estimate to 3 s): the lease is already finished.
+		lease.release();
+		lease.recordFailure();
+		assertThat(millis(a.latencyEstimate())).isCloseTo(20 * Math.exp(-0.3), within(0.01));
+	}
+
+	@Test
+	void slowEndpointShouldStopDrawingPicksAfterItsFirstAnswer() {
+		// Sequential callers, one request at a time, so requests in flight never tell the endpoints apart: P2C
+		// splits evenly, peak-ewma moves away at the first slow answer.
+		assertThat(picksOfTheBadEndpoint(PEAK_EWMA, false)).isLessThanOrEqualTo(2);
+		assertThat(picksOfTheBadEndpoint(PoolSettings.DEFAULTS, false)).isGreaterThan(150);
+	}
+
+	@Test
+	void fastFailingEndpointShouldStopDrawingPicksAfterItsFirstFailure() {
+		PoolSettings noEjection = PEAK_EWMA
+			.withOutlier(new OutlierDetection(false, 5, Duration.ofSeconds(30), Duration.ofSeconds(300), 50));
+		assertThat(picksOfTheBadEndpoint(noEjection, true)).isLessThanOrEqualTo(3);
+		assertThat(picksOfTheBadEndpoint(PoolSettings.DEFAULTS.withOutlier(noEjection.outlier()), true))
+			.isGreaterThan(150);
+	}
+
+	/**
+	 * 1,000 sequential requests over four endpoints, 1 ms each, except d:1: 300 ms, or failing in 1 ms.
+	 */
+	private int picksOfTheBadEndpoint(PoolSettings settings, boolean failing) {
+		EndpointPool<String> pool = pool(settings, "a:1", "b:1", "c:1", "d:1");
+		int bad = 0;
+		for (int i = 0; i < 1000; i++) {
+			Lease<String> lease = pool.pick();
+			boolean isBad = lease.payload().equals("d:1");
+			if (isBad) {
+				bad++;
+			}
+			this.ticker.advance(Duration.ofMillis((isBad && !failing) ? 300 : 1));
+			if (isBad && failing) {
+				lease.recordFailure();
+			}
+			else {
+				lease.recordSuccess();
+			}
+		}
+		assertThat(pool.inFlight()).isZero();
+		return bad;
+	}
+
+	@Test
+	void shunnedEndpointShouldBeTriedAgainOnceItsEstimateHasDecayed() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1");
+		sample(pool, "a:1", Duration.ofSeconds(1));
+		sample(pool, "b:1", Duration.ofMillis(1));
+		int picksOfA = 0;
+		// b answers in 1 ms every 100 ms; a's 1 s decays toward b's 1 ms over tau × ln(1000) = 69 s.
+		for (int i = 0; i < 1000; i++) {
+			this.ticker.advance(Duration.ofMillis(100));
+			Lease<String> lease = pool.pick();
+			if (lease.payload().equals("a:1")) {
+				picksOfA++;
+				assertThat(i).as("not before a's estimate has decayed near b's").isGreaterThan(600);
+			}
+			this.ticker.advance(Duration.ofMillis(1));
+			lease.recordSuccess();
+		}
+		assertThat(picksOfA).isPositive();
+	}
+
+	@Test
+	void endpointThatRejoinsShouldStartWithoutSample() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1");
+		sample(pool, "a:1", Duration.ofMillis(300));
+		assertThat(pool.endpoint("a:1").latencyEstimate()).isNotNull();
+		pool.remove("a:1");
+		pool.add("a:1");
+		assertThat(pool.endpoint("a:1").latencyEstimate()).isNull();
+		sample(pool, "b:1", Duration.ofMillis(300));
+		pool.update(List.of("c:1"));
+		pool.update(List.of("b:1", "c:1"));
+		assertThat(pool.endpoint("b:1").latencyEstimate()).isNull();
+	}
+
+	@Test
+	void restoredEndpointShouldStartWithoutSample() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1");
+		sample(pool, "a:1", Duration.ofMillis(300));
+		pool.drain("a:1");
+		assertThat(pool.endpoint("a:1").latencyEstimate()).as("kept while drained").isNotNull();
+		pool.restore("a:1");
+		assertThat(pool.endpoint("a:1").latencyEstimate()).isNull();
+	}
+
+	@Test
+	void probeOutcomeShouldBeASample() {
+		OutlierDetection outlier = new OutlierDetection(true, 1, Duration.ofSeconds(10), Duration.ofSeconds(40), 50);
+		EndpointPool<String> pool = pool(PEAK_EWMA.withOutlier(outlier), "a:1", "b:1");
+		Lease<String> lease;
+		do {
+			lease = pool.pick();
+			this.ticker.advance(Duration.ofMillis(1));
+			if (lease.payload().equals("a:1")) {
+				lease.recordFailure();
+			}
+			else {
+				lease.recordSuccess();
+			}
+		}
+		while (pool.endpoint("a:1").state() != EndpointState.EJECTED);
+		Endpoint<String> a = pool.endpoint("a:1");
+		this.ticker.advance(Duration.ofSeconds(10));
+		Lease<String> probe = pool.pick();
+		assertThat(probe.isProbe()).isTrue();
+		assertThat(probe.endpoint()).isSameAs(a);
+		double before = millis(a.latencyEstimate());
+		this.ticker.advance(Duration.ofMillis(20));
+		probe.recordSuccess();
+		assertThat(a.state()).isEqualTo(EndpointState.UP);
+		// The penalty's second, decayed for 10 s, plus the probe's 20 ms weighted by that gap.
+		double w = Math.exp(-1.002);
+		assertThat(before).isCloseTo(1000 * Math.exp(-1), within(0.5));
+		assertThat(millis(a.latencyEstimate())).isCloseTo(1000 * w + 20 * (1 - w), within(0.5));
+	}
+
+	private void sample(EndpointPool<String> pool, String key, Duration elapsed) {
+		long now = pool.now();
+		pool.endpoint(key).latency().recordSuccess(now - elapsed.toNanos(), now);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Endpoint<String>[] members(EndpointPool<String> pool) {
+		return pool.endpoints().toArray(new Endpoint[0]);
+	}
+
+	private static double millis(Duration duration) {
+		assertThat(duration).isNotNull();
+		return duration.toNanos() / 1e6;
+	}
+
+}
