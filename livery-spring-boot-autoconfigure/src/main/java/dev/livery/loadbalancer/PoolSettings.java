@@ -21,12 +21,18 @@ public final class PoolSettings {
 
 	private OutlierDetection outlier = OutlierDetection.DEFAULTS;
 
+	private int panicThreshold = 50;
+
+	private SlowStart slowStart = SlowStart.OFF;
+
 	private PoolSettings() {
 	}
 
 	private PoolSettings(PoolSettings from) {
 		this.policy = from.policy;
 		this.outlier = from.outlier;
+		this.panicThreshold = from.panicThreshold;
+		this.slowStart = from.slowStart;
 	}
 
 	/**
@@ -43,6 +49,23 @@ public final class PoolSettings {
 	 */
 	public OutlierDetection outlier() {
 		return this.outlier;
+	}
+
+	/**
+	 * Return the panic threshold: while fewer than this percentage of the endpoints that are not drained are
+	 * eligible, the pool ignores what active health checks say; {@code 0} never panics.
+	 * @return the threshold in percent (0-100)
+	 */
+	public int panicThreshold() {
+		return this.panicThreshold;
+	}
+
+	/**
+	 * Return the slow-start settings.
+	 * @return the settings; {@link SlowStart#OFF} by default
+	 */
+	public SlowStart slowStart() {
+		return this.slowStart;
 	}
 
 	/**
@@ -67,9 +90,35 @@ public final class PoolSettings {
 		return copy;
 	}
 
+	/**
+	 * Return a copy with another panic threshold.
+	 * @param panicThreshold the threshold in percent (0-100); {@code 0} never panics
+	 * @return the new settings
+	 */
+	public PoolSettings withPanicThreshold(int panicThreshold) {
+		if (panicThreshold < 0 || panicThreshold > 100) {
+			throw new IllegalArgumentException("panicThreshold must be between 0 and 100 but was " + panicThreshold);
+		}
+		PoolSettings copy = new PoolSettings(this);
+		copy.panicThreshold = panicThreshold;
+		return copy;
+	}
+
+	/**
+	 * Return a copy with other slow-start settings.
+	 * @param slowStart the slow-start settings
+	 * @return the new settings
+	 */
+	public PoolSettings withSlowStart(SlowStart slowStart) {
+		PoolSettings copy = new PoolSettings(this);
+		copy.slowStart = Objects.requireNonNull(slowStart, "slowStart");
+		return copy;
+	}
+
 	@Override
 	public String toString() {
-		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + "]";
+		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + ", panicThreshold="
+				+ this.panicThreshold + ", slowStart=" + this.slowStart + "]";
 	}
 
 }
