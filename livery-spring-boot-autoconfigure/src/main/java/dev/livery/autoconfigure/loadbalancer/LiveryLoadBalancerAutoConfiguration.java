@@ -95,6 +95,31 @@ public final class LiveryLoadBalancerAutoConfiguration {
 			all().forEach((listener) -> listener.onProbe(pool, endpoint, success));
 		}
 
+		@Override
+		public void onPoolRetired(EndpointPool<?> pool) {
+			all().forEach((listener) -> listener.onPoolRetired(pool));
+		}
+
+		@Override
+		public void onMembershipChanged(EndpointPool<?> pool) {
+			all().forEach((listener) -> listener.onMembershipChanged(pool));
+		}
+
+		@Override
+		public void onConnectFailure(EndpointPool<?> pool, Endpoint<?> endpoint) {
+			all().forEach((listener) -> listener.onConnectFailure(pool, endpoint));
+		}
+
+		@Override
+		public void onHealthCheck(EndpointPool<?> pool, Endpoint<?> endpoint, boolean success) {
+			all().forEach((listener) -> listener.onHealthCheck(pool, endpoint, success));
+		}
+
+		@Override
+		public void onPanic(EndpointPool<?> pool, boolean panic) {
+			all().forEach((listener) -> listener.onPanic(pool, panic));
+		}
+
 		private List<PoolListener> all() {
 			return this.listeners.orderedStream().toList();
 		}

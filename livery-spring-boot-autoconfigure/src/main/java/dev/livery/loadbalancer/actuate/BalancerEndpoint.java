@@ -112,6 +112,7 @@ public class BalancerEndpoint {
 		}
 		Map<String, Object> description = new LinkedHashMap<>();
 		description.put("policy", pool.settings().policy().id());
+		description.put("panic", pool.health().isPanic());
 		description.put("endpoints", endpoints);
 		return description;
 	}
@@ -126,6 +127,16 @@ public class BalancerEndpoint {
 		description.put("ejections", endpoint.ejections());
 		if (state == EndpointState.EJECTED) {
 			description.put("ejectionTimeRemaining", endpoint.ejectionTimeRemaining().toString());
+		}
+		description.put("health", endpoint.health().name());
+		endpoint.healthScore().ifPresent((score) -> description.put("healthScore", score));
+		String servingStatus = endpoint.servingStatus();
+		if (servingStatus != null) {
+			description.put("servingStatus", servingStatus);
+		}
+		double rampUp = endpoint.rampUp();
+		if (rampUp < 1.0) {
+			description.put("rampUp", Math.round(rampUp * 1000) / 1000.0);
 		}
 		return description;
 	}
