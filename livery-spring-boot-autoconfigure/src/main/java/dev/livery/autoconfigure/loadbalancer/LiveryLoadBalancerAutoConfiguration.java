@@ -36,7 +36,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 @ConditionalOnBooleanProperty(name = "livery.loadbalancer.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LiveryLoadBalancerProperties.class)
 @LoadBalancerClients(defaultConfiguration = LiveryLoadBalancerClientConfiguration.class)
-@Import(LiveryLoadBalancerAutoConfiguration.WebClientCancellationConfiguration.class)
+@Import({ LiveryLoadBalancerAutoConfiguration.WebClientCancellationConfiguration.class,
+		LoadBalancerHealthConfiguration.class })
 public final class LiveryLoadBalancerAutoConfiguration {
 
 	@Bean

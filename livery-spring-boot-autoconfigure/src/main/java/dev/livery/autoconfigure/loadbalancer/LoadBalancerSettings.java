@@ -13,10 +13,12 @@ import dev.livery.loadbalancer.OutlierDetection;
 import dev.livery.loadbalancer.PickPolicyType;
 import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.loadbalancer.cloud.FailureStatusCodes;
+import dev.livery.loadbalancer.health.HealthSources;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.BeanWrapper;
 import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
 
 /**
@@ -60,6 +62,21 @@ public class LoadBalancerSettings {
 
 	private final Outlier outlier = new Outlier();
 
+	@NestedConfigurationProperty
+	private final HealthCheckProperties healthCheck = new HealthCheckProperties();
+
+	@NestedConfigurationProperty
+	private final ServingWatchProperties servingWatch = new ServingWatchProperties();
+
+	/**
+	 * While fewer than this percentage of a service's instances that are not drained are eligible, active health
+	 * checks are ignored (0-100; 0 never).
+	 */
+	private int panicThreshold = 50;
+
+	@NestedConfigurationProperty
+	private final SlowStartProperties slowStart = new SlowStartProperties();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -88,12 +105,44 @@ public class LoadBalancerSettings {
 		return this.outlier;
 	}
 
+	public HealthCheckProperties getHealthCheck() {
+		return this.healthCheck;
+	}
+
+	public ServingWatchProperties getServingWatch() {
+		return this.servingWatch;
+	}
+
+	public int getPanicThreshold() {
+		return this.panicThreshold;
+	}
+
+	public void setPanicThreshold(int panicThreshold) {
+		this.panicThreshold = panicThreshold;
+	}
+
+	public SlowStartProperties getSlowStart() {
+		return this.slowStart;
+	}
+
 	/**
 	 * Return these settings as the core's settings of one pool.
 	 * @return the pool settings
 	 */
 	public PoolSettings toPoolSettings() {
-		return PoolSettings.DEFAULTS.withPolicy(this.policy).withOutlier(this.outlier.toOutlierDetection());
+		return PoolSettings.DEFAULTS.withPolicy(this.policy)
+			.withOutlier(this.outlier.toOutlierDetection())
+			.withPanicThreshold(this.panicThreshold)
+			.withSlowStart(this.slowStart.toSlowStart());
+	}
+
+	/**
+	 * Return the health sources these settings turn on.
+	 * @return the active checks' and the serving watch's settings, each {@code null} when off
+	 */
+	public HealthSources toHealthSources() {
+		return new HealthSources(this.healthCheck.isEnabled() ? this.healthCheck.toHealthCheckSettings() : null,
+				this.servingWatch.isEnabled() ? this.servingWatch.toServingWatchSettings() : null);
 	}
 
 	/**
@@ -105,6 +154,7 @@ public class LoadBalancerSettings {
 	final void validate(String prefix) {
 		SettingsCheck check = new SettingsCheck(prefix);
 		check.between("refresh-interval", this.refreshInterval, MIN_REFRESH_INTERVAL, MAX_REFRESH_INTERVAL);
+		check.between("panic-threshold", this.panicThreshold, 0, 100);
 		BeanWrapper settings = new BeanWrapperImpl(this);
 		for (PropertyDescriptor property : settings.getPropertyDescriptors()) {
 			if (property.getReadMethod() != null && Group.class.isAssignableFrom(property.getPropertyType())

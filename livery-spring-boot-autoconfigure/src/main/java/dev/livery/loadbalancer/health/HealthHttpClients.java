@@ -8,6 +8,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Creates the HTTP client of livery's health sources: the JDK's own, so that health needs no HTTP library on the
@@ -28,6 +31,29 @@ public final class HealthHttpClients {
 	private static final AtomicInteger clients = new AtomicInteger();
 
 	private HealthHttpClients() {
+	}
+
+	/**
+	 * Return a supplier that creates a client the first time it is asked, and returns that one ever after: a client
+	 * starts a selector thread, which an application whose services check nothing should not pay for.
+	 * @return the supplier
+	 */
+	public static Supplier<HttpClient> lazy() {
+		return new Supplier<>() {
+
+			private volatile @Nullable HttpClient client;
+
+			@Override
+			public synchronized HttpClient get() {
+				HttpClient current = this.client;
+				if (current == null) {
+					current = create();
+					this.client = current;
+				}
+				return current;
+			}
+
+		};
 	}
 
 	/**
