@@ -52,10 +52,17 @@ final class HealthClient implements AutoCloseable {
 
 	private final @Nullable VirtualTimeScheduler time;
 
+	/** When each instance was last handed a request, after livery picked it (System.nanoTime()). */
+	private final Map<String, Long> lastSent = new ConcurrentHashMap<>();
+
 	private HealthClient(ConfigurableApplicationContext context, @Nullable VirtualTimeScheduler time) {
 		this.context = context;
 		this.time = time;
-		this.webClient = context.getBean(WebClient.Builder.class).build();
+		// Added last, so it runs after the load-balancer filter and sees the instance livery picked.
+		this.webClient = context.getBean(WebClient.Builder.class).clone().filter((request, next) -> {
+			this.lastSent.put(request.url().getHost() + ":" + request.url().getPort(), System.nanoTime());
+			return next.exchange(request);
+		}).build();
 		int port = ((WebServerApplicationContext) context).getWebServer().getPort();
 		this.actuator = WebClient.builder()
 			.clientConnector(new ReactorClientHttpConnector(HttpClient.newConnection()))
@@ -111,6 +118,15 @@ final class HealthClient implements AutoCloseable {
 			return new HealthClient(context, time);
 		}
 
+	}
+
+	/**
+	 * Return when the client last sent a request to an instance, just after livery picked it.
+	 * @param key the instance's {@code host:port}
+	 * @return the time ({@link System#nanoTime()}), or 0 if never
+	 */
+	long lastSentNanos(String key) {
+		return this.lastSent.getOrDefault(key, 0L);
 	}
 
 	VirtualTimeScheduler time() {

@@ -33,11 +33,14 @@ final class LiveryBackend implements AutoCloseable {
 
 	private final Arrivals arrivals;
 
+	private final int ownWatchers;
+
 	private LiveryBackend(String name, ConfigurableApplicationContext context) {
 		this.name = name;
 		this.context = context;
 		this.port = ((WebServerApplicationContext) context).getWebServer().getPort();
 		this.arrivals = context.getBean(Arrivals.class);
+		this.ownWatchers = watchers();
 	}
 
 	static LiveryBackend start(String name, String... properties) {
@@ -66,6 +69,14 @@ final class LiveryBackend implements AutoCloseable {
 
 	void status(ServingStatus status) {
 		this.context.getBean(ServingStatusStore.class).set(ServingStatusStore.SERVER, status);
+	}
+
+	/**
+	 * Return the watchers the application has of itself before any client comes (readiness follows the store).
+	 * @return the number of its own watchers of the server status
+	 */
+	int ownWatchers() {
+		return this.ownWatchers;
 	}
 
 	int watchers() {

@@ -45,7 +45,7 @@ class ServingWatchIntegrationTests {
 		// The first request creates the pool and opens the streams; a few hundred warm the JIT up.
 		client.send(SERVICE, 300, 8);
 		await().atMost(Duration.ofSeconds(10))
-			.until(() -> backends.stream().allMatch((backend) -> backend.watchers() == 1));
+			.until(() -> backends.stream().allMatch((backend) -> backend.watchers() == backend.ownWatchers() + 1));
 	}
 
 	@AfterAll
@@ -72,12 +72,15 @@ class ServingWatchIntegrationTests {
 			await().atMost(Duration.ofSeconds(30)).until(() -> load.total() > answered + 400);
 			load.stop();
 			int during = load.total() - answered;
-			long last = backend.lastRequestNanos();
-			double latency = Math.max(0, last - changed) / 1e6;
+			// The SPEC's measure: from the change to the last request livery sent there (picked just before).
+			double latency = Math.max(0, client.lastSentNanos(backend.key()) - changed) / 1e6;
+			// And to the last request it received, which includes the time a request picked earlier took to arrive.
+			double arrival = Math.max(0, backend.lastRequestNanos() - changed) / 1e6;
 			latencies.add(latency);
 			System.out.printf(Locale.ROOT, "livery: drain latency round %d: %.1f ms from NOT_SERVING to the last "
-					+ "request %s received (it received %d requests after the change, of %d answered meanwhile; goal < 50 ms)%n", round + 1,
-					latency, backend.name(), backend.requests() - before, during);
+					+ "request livery sent to %s (goal < 50 ms); its last request arrived after %.1f ms; it received "
+					+ "%d requests after the change, of %d answered meanwhile%n", round + 1, latency, backend.name(),
+					arrival, backend.requests() - before, during);
 			assertThat(load.failures).as("failed requests").hasValue(0);
 			assertThat(latency).as("drain latency in ms (goal 50, bound for a loaded machine 1000)").isLessThan(1000);
 			assertThat(client.endpoint(SERVICE, backend.key())).containsEntry("health", "UNHEALTHY")
@@ -88,8 +91,8 @@ class ServingWatchIntegrationTests {
 				.until(() -> "HEALTHY".equals(client.endpoint(SERVICE, backend.key()).get("health")));
 		}
 		latencies.sort(null);
-		System.out.printf(Locale.ROOT, "livery: drain latency over 5 rounds: min %.1f ms, median %.1f ms, max %.1f ms%n",
-				latencies.get(0), latencies.get(2), latencies.get(4));
+		System.out.printf(Locale.ROOT, "livery: drain latency over 5 rounds: min %.1f ms, median %.1f ms, max %.1f ms "
+				+ "(load average %s)%n", latencies.get(0), latencies.get(2), latencies.get(4), loadAverage());
 		assertThat(client.send(SERVICE, 300, 8)).containsKey(backend.name());
 	}
 
@@ -107,8 +110,9 @@ class ServingWatchIntegrationTests {
 		await().atMost(Duration.ofSeconds(30)).until(() -> load.total() > answeredAtClose + 500);
 		load.stop();
 		System.out.printf(Locale.ROOT, "livery: graceful shutdown of %s under load took %.0f ms; %d requests answered, "
-				+ "%d failed; its last request %.1f ms after the shutdown began%n", leaving.name(),
-				(closed - closing) / 1e6, load.total(), load.failures.get(),
+				+ "%d failed; livery sent it its last request %.1f ms after the shutdown began, which arrived after "
+				+ "%.1f ms%n", leaving.name(), (closed - closing) / 1e6, load.total(), load.failures.get(),
+				Math.max(0, client.lastSentNanos(leaving.key()) - closing) / 1e6,
 				Math.max(0, leaving.lastRequestNanos() - closing) / 1e6);
 		assertThat(load.errors).as("errors").isEmpty();
 		assertThat(load.failures).as("failed requests").hasValue(0);
@@ -120,10 +124,19 @@ class ServingWatchIntegrationTests {
 	@Order(3)
 	void stoppingTheClientClosesEveryStream() {
 		LiveryBackend remaining = backends.get(2);
-		assertThat(remaining.watchers()).isEqualTo(1);
+		assertThat(remaining.watchers()).isEqualTo(remaining.ownWatchers() + 1);
 		client.close();
-		await().atMost(Duration.ofSeconds(10)).until(() -> remaining.watchers() == 0);
+		await().atMost(Duration.ofSeconds(10)).until(() -> remaining.watchers() == remaining.ownWatchers());
 		client = null;
+	}
+
+	private static String loadAverage() {
+		try {
+			return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			return "?";
+		}
 	}
 
 }
