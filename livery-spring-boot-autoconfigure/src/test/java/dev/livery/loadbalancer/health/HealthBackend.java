@@ -19,7 +19,8 @@ import reactor.netty.http.server.HttpServerResponse;
 /**
  * A real HTTP backend on 127.0.0.1 whose health path and serving watch stream a test controls: the health path
  * answers 200, 503 or never; the watch stream sends the current status first and every change, heartbeat comments
- * on demand, or answers 404. Every other path answers 200 with the backend's name, and each request's arrival time
+ * on demand, or answers 404. Every other path answers 200 with the backend's name (after a delay, if set), and each
+ * request's arrival time
  * ({@link System#nanoTime()}) is remembered.
  */
 public final class HealthBackend implements AutoCloseable {
@@ -40,6 +41,8 @@ public final class HealthBackend implements AutoCloseable {
 	private volatile Health health = Health.UP;
 
 	private volatile boolean watchSupported = true;
+
+	private volatile Duration delay = Duration.ZERO;
 
 	private final Sinks.Many<String> statuses = Sinks.many().replay().latest();
 
@@ -94,7 +97,9 @@ public final class HealthBackend implements AutoCloseable {
 		}
 		this.requests.incrementAndGet();
 		this.lastRequestNanos.set(System.nanoTime());
-		return response.sendString(Mono.just(this.name)).then();
+		Duration delay = this.delay;
+		Mono<Void> reply = response.sendString(Mono.just(this.name)).then();
+		return delay.isZero() ? reply : Mono.delay(delay).then(reply);
 	}
 
 	public String name() {
@@ -119,6 +124,16 @@ public final class HealthBackend implements AutoCloseable {
 
 	public HealthBackend health(Health health) {
 		this.health = health;
+		return this;
+	}
+
+	/**
+	 * Answer every request that is not health or the watch after this long.
+	 * @param delay the service time
+	 * @return this backend
+	 */
+	public HealthBackend delay(Duration delay) {
+		this.delay = delay;
 		return this;
 	}
 

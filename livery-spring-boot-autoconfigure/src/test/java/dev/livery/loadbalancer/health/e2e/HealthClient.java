@@ -138,15 +138,16 @@ final class HealthClient implements AutoCloseable {
 
 	/**
 	 * GET {@code http://service/work}.
-	 * @return the answering backend's name, or {@code "503"} etc. for an error status
+	 * @return the answering backend's name, {@code "503"} etc. for an error status, {@code "error"} for another
+	 * failure
 	 */
 	Mono<String> get(String service) {
 		return this.webClient.get()
 			.uri("http://" + service + "/work")
 			.retrieve()
 			.bodyToMono(String.class)
-			.onErrorResume(WebClientResponseException.class,
-					(ex) -> Mono.just(String.valueOf(ex.getStatusCode().value())));
+			.onErrorResume((ex) -> Mono.just((ex instanceof WebClientResponseException response)
+					? String.valueOf(response.getStatusCode().value()) : "error"));
 	}
 
 	/**
