@@ -216,6 +216,9 @@ public final class EndpointPoolHealth<T> {
 		if (badBefore == badAfter) {
 			return;
 		}
+		if ((badBefore == 0) != (badAfter == 0)) {
+			this.pool.listener().onHealthChanged(this.pool, endpoint);
+		}
 		if (badAfter == 0 && Endpoint.stateOf(endpoint.status()) == Endpoint.UP) {
 			startRamp(endpoint);
 		}

@@ -75,6 +75,15 @@ public interface PoolListener {
 	}
 
 	/**
+	 * An endpoint's health sources turned it unhealthy, or healthy again ({@link Endpoint#health()}).
+	 * @param pool the pool
+	 * @param endpoint the endpoint
+	 * @since 0.2.0
+	 */
+	default void onHealthChanged(EndpointPool<?> pool, Endpoint<?> endpoint) {
+	}
+
+	/**
 	 * A pool entered or left panic.
 	 * @param pool the pool
 	 * @param panic whether it is now in panic

@@ -56,6 +56,11 @@ class EndpointPoolHealthTests {
 			EndpointPoolHealthTests.this.events.add("panic " + panic);
 		}
 
+		@Override
+		public void onHealthChanged(EndpointPool<?> pool, Endpoint<?> endpoint) {
+			EndpointPoolHealthTests.this.events.add(endpoint.key() + " " + endpoint.health());
+		}
+
 	};
 
 	private EndpointPool<String> pool(PoolSettings settings, String... members) {
@@ -88,6 +93,20 @@ class EndpointPoolHealthTests {
 		assertThat(a.health()).isEqualTo(EndpointHealth.UNCHECKED);
 		assertThat(a.healthScore()).isEmpty();
 		assertThat(a.servingStatus()).isNull();
+	}
+
+	@Test
+	void listenerIsToldWhenHealthFlipsOnly() {
+		EndpointPool<String> pool = pool(PoolSettings.DEFAULTS.withPanicThreshold(0), "a:1", "b:1");
+		Endpoint<String> a = pool.endpoint("a:1");
+		pool.health().reportHealthScore(a, 1, true);
+		pool.health().reportServingStatus(a, "SERVING", true);
+		pool.health().reportHealthScore(a, -1, false);
+		pool.health().reportServingStatus(a, "NOT_SERVING", false);
+		pool.health().reportHealthScore(a, 0, true);
+		pool.health().reportServingStatus(a, "SERVING", true);
+		assertThat(this.events).filteredOn((event) -> event.startsWith("a:1"))
+			.containsExactly("a:1 UNHEALTHY", "a:1 HEALTHY");
 	}
 
 	@Test

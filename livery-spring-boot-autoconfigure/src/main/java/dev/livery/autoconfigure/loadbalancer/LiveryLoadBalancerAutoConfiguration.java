@@ -120,6 +120,11 @@ public final class LiveryLoadBalancerAutoConfiguration {
 		}
 
 		@Override
+		public void onHealthChanged(EndpointPool<?> pool, Endpoint<?> endpoint) {
+			all().forEach((listener) -> listener.onHealthChanged(pool, endpoint));
+		}
+
+		@Override
 		public void onPanic(EndpointPool<?> pool, boolean panic) {
 			all().forEach((listener) -> listener.onPanic(pool, panic));
 		}
