@@ -348,6 +348,60 @@ class EndpointPoolHealthTests {
 	}
 
 	@Test
+	void racingHealthReportsAndPicksLeaveAConsistentPoolAndNothingInFlight() throws Exception {
+		String[] keys = { "a:1", "b:1", "c:1", "d:1", "e:1", "f:1" };
+		EndpointPool<String> pool = pool(PoolSettings.DEFAULTS.withSlowStart(RAMP), keys);
+		java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(4);
+		try {
+			java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+			List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < 2; t++) {
+				futures.add(executor.submit(() -> {
+					start.await();
+					java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+					for (int i = 0; i < 20_000; i++) {
+						Endpoint<String> endpoint = pool.endpoint(keys[random.nextInt(keys.length)]);
+						boolean healthy = random.nextBoolean();
+						if (random.nextBoolean()) {
+							pool.health().reportHealthScore(endpoint, healthy ? 0 : -1, healthy);
+						}
+						else {
+							pool.health().reportServingStatus(endpoint, healthy ? "SERVING" : "NOT_SERVING", healthy);
+						}
+					}
+					return null;
+				}));
+				futures.add(executor.submit(() -> {
+					start.await();
+					for (int i = 0; i < 20_000; i++) {
+						Lease<String> lease = pool.pick();
+						if (lease != null) {
+							lease.recordSuccess();
+						}
+					}
+					return null;
+				}));
+			}
+			start.countDown();
+			for (java.util.concurrent.Future<?> future : futures) {
+				future.get(60, java.util.concurrent.TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+		assertThat(pool.inFlight()).isZero();
+		long healthy = pool.endpoints().stream().filter((e) -> e.health() != EndpointHealth.UNHEALTHY).count();
+		assertThat(pool.health().isPanic()).as("panic matches the members after the race").isEqualTo(healthy * 2 < 6);
+		for (Endpoint<String> endpoint : pool.endpoints()) {
+			pool.health().reportHealthScore(endpoint, 1, true);
+			pool.health().reportServingStatus(endpoint, "SERVING", true);
+		}
+		assertThat(pool.health().isPanic()).isFalse();
+		assertThat(pool.endpoints()).allMatch(Endpoint::isEligible);
+	}
+
+	@Test
 	void reportsForAnotherPoolsEndpointAreRejected() {
 		EndpointPool<String> one = pool("a:1");
 		EndpointPool<String> other = pool("a:1");
