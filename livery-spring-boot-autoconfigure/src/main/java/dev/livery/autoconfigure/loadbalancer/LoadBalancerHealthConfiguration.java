@@ -1,6 +1,8 @@
 package dev.livery.autoconfigure.loadbalancer;
 
+import java.net.http.HttpClient;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import dev.livery.loadbalancer.health.HealthHttpClients;
 import dev.livery.loadbalancer.health.HealthSupervisor;
@@ -36,8 +38,15 @@ class LoadBalancerHealthConfiguration {
 	@ConditionalOnMissingBean
 	HealthSupervisor<ServiceInstance> liveryHealthSupervisor(LiveryLoadBalancerProperties properties,
 			@Qualifier(SCHEDULER) Scheduler scheduler) {
+		Supplier<HttpClient> http = HealthHttpClients.lazy();
+		if (properties.toHealthSources().any()
+				|| properties.getClients().values().stream().anyMatch((client) -> client.toHealthSources().any())) {
+			// Building the JDK client loads its classes and the default SSL context: a second or so of CPU on a
+			// small machine, better spent now, in the background, than beside a service's first requests.
+			scheduler.schedule(http::get);
+		}
 		return new HealthSupervisor<>((serviceId) -> properties.settingsFor(serviceId).toHealthSources(),
-				LoadBalancerHealthConfiguration::target, HealthHttpClients.lazy(), scheduler);
+				LoadBalancerHealthConfiguration::target, http, scheduler);
 	}
 
 	static HealthTarget target(ServiceInstance instance) {
