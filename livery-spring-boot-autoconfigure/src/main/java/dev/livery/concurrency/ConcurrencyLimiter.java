@@ -11,12 +11,13 @@ import org.jspecify.annotations.Nullable;
  * Implementations must be safe for use by many threads at once; the count they report is
  * exact, never an estimate, and never negative.
  *
- * <p>The limit may move over time (an adaptive limiter such as Gradient2 or Vegas learns it
- * from the {@link Outcome outcomes} and latencies it is told about), so callers ask the
+ * <p>The limit may move over time (an {@link AdaptiveConcurrencyLimiter} learns it from the
+ * {@link Outcome outcomes} and latencies of the requests it admitted), so callers ask the
  * limiter on every request rather than caching {@link #limit()}.
  *
  * @since 0.1.0
  * @see FixedConcurrencyLimiter
+ * @see AdaptiveConcurrencyLimiter
  */
 public interface ConcurrencyLimiter {
 
@@ -75,18 +76,21 @@ public interface ConcurrencyLimiter {
 	enum Outcome {
 
 		/**
-		 * The request completed; its latency is a fair sample of the server's.
+		 * The request completed with a status below 500; its latency is a fair sample of the
+		 * server's.
 		 */
 		SUCCESS,
 
 		/**
-		 * The request failed with an error.
+		 * The request failed: the handler signalled an error or answered with a 5xx status. An
+		 * adaptive limiter counts it as a drop, a sign of overload.
 		 */
 		ERROR,
 
 		/**
-		 * The request was cancelled before it ended (the client went away or a timeout fired),
-		 * so its latency says nothing about the server.
+		 * The request was cancelled before it ended (the client went away or a timeout fired).
+		 * Its latency is the caller's patience rather than the server's, but a caller that gave
+		 * up usually waited too long, so an adaptive limiter counts it as a drop.
 		 */
 		CANCELLED
 

@@ -17,9 +17,11 @@ import org.springframework.context.ApplicationContextAware;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -44,6 +46,9 @@ import org.springframework.web.util.pattern.PathPatternParser;
  * server sheds everything (Resilience4j #332, the old spring-cloud-netflix filter); the
  * permit's own once-only guard makes a second release harmless.</li>
  * </ul>
+ * The outcome reported with the release is what an adaptive limiter learns from: a response
+ * with a 5xx status or an error WebFlux will render as one is {@link Outcome#ERROR}, a
+ * cancellation {@link Outcome#CANCELLED}, anything else {@link Outcome#SUCCESS}.
  * Nothing waits: a request that finds no slot is rejected on the calling thread, and the
  * response is written by this filter itself, because an error signalled from a
  * {@code WebFilter} bypasses WebFlux's problem-detail rendering. The constant parts of the
@@ -126,7 +131,10 @@ public class ConcurrencyLimitingWebFilter implements WebFilter, Ordered, Applica
 				permit.release(Outcome.ERROR);
 				throw ex;
 			}
-			return handled.doFinally((signal) -> permit.release(outcome(signal)));
+			// doOnError sees the exception, so a 4xx raised as an exception is not taken for a failure; the release
+			// there makes the one in doFinally a no-op.
+			return handled.doOnError((ex) -> permit.release(outcome(ex)))
+				.doFinally((signal) -> permit.release(outcome(signal, exchange)));
 		});
 	}
 
@@ -158,12 +166,27 @@ public class ConcurrencyLimitingWebFilter implements WebFilter, Ordered, Applica
 		return false;
 	}
 
-	private static Outcome outcome(SignalType signal) {
+	private static Outcome outcome(SignalType signal, ServerWebExchange exchange) {
 		return switch (signal) {
-			case ON_COMPLETE -> Outcome.SUCCESS;
+			case ON_COMPLETE -> isServerError(exchange.getResponse().getStatusCode()) ? Outcome.ERROR : Outcome.SUCCESS;
 			case ON_ERROR -> Outcome.ERROR;
 			default -> Outcome.CANCELLED;
 		};
+	}
+
+	/**
+	 * Classify an error that reached the filter: WebFlux renders it after the filter chain,
+	 * as its status if it carries one (a {@code ResponseStatusException}, say) or as a 500.
+	 */
+	private static Outcome outcome(Throwable ex) {
+		if (ex instanceof ErrorResponse response && !isServerError(response.getStatusCode())) {
+			return Outcome.SUCCESS;
+		}
+		return Outcome.ERROR;
+	}
+
+	private static boolean isServerError(@Nullable HttpStatusCode status) {
+		return status != null && status.is5xxServerError();
 	}
 
 	private Mono<Void> reject(ServerWebExchange exchange) {

@@ -104,6 +104,9 @@ public final class Endpoint<T> {
 
 	private volatile T payload;
 
+	/** Weight from discovery (instance metadata {@code weight}), at least 1; set by the pool. */
+	private volatile int weight = 1;
+
 	private volatile long status;
 
 	private volatile int inFlight;
@@ -195,21 +198,25 @@ public final class Endpoint<T> {
 	}
 
 	/**
-	 * Return the endpoint's weight: policies give it a share of the traffic proportional to this.
+	 * Return the endpoint's weight as discovery gives it (instance metadata {@code weight} for Spring Cloud
+	 * instances): policies give it a share of the traffic proportional to this.
 	 * @return the weight, at least 1
 	 * @since 0.2.0
+	 * @see #effectiveWeight()
 	 */
 	public int weight() {
-		return 1;
+		return this.weight;
 	}
 
 	/**
-	 * Return the weight policies should use now: {@link #weight()} times the slow-start {@link #rampUp() ramp}.
-	 * @return the effective weight, greater than 0
+	 * Return the weight policies use right now: {@link #weight()}, scaled by anything that temporarily lowers it
+	 * (the slow-start {@link #rampUp() ramp}). Every policy reads this one accessor, so whatever scales the weight does
+	 * it here.
+	 * @return the effective weight, above 0
 	 * @since 0.2.0
 	 */
 	public double effectiveWeight() {
-		return weight() * this.rampUp;
+		return this.weight * this.rampUp;
 	}
 
 	/**
@@ -381,6 +388,18 @@ public final class Endpoint<T> {
 
 	void reinstatedAt(long ticks) {
 		this.reinstatedAt = ticks;
+	}
+
+	/**
+	 * Set the weight; called by the pool under its membership lock.
+	 * @return whether it changed
+	 */
+	boolean weight(int weight) {
+		if (this.weight == weight) {
+			return false;
+		}
+		this.weight = weight;
+		return true;
 	}
 
 	// --- health and slow start, changed by the pool ---

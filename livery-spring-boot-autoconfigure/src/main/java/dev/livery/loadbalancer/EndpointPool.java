@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 import org.jspecify.annotations.Nullable;
 
@@ -79,6 +80,8 @@ public final class EndpointPool<T> {
 
 	private final Function<? super T, String> keyFunction;
 
+	private final ToIntFunction<? super T> weightFunction;
+
 	private final Ticker ticker;
 
 	private final long epoch;
@@ -116,11 +119,27 @@ public final class EndpointPool<T> {
 	 */
 	public EndpointPool(String serviceId, PoolSettings settings, Function<? super T, String> keyFunction,
 			Ticker ticker, PoolListener listener) {
+		this(serviceId, settings, keyFunction, (payload) -> 1, ticker, listener);
+	}
+
+	/**
+	 * Create an empty pool whose endpoints have weights.
+	 * @param serviceId the service the pool balances
+	 * @param settings how the pool picks and when it ejects
+	 * @param keyFunction the identity ({@code host:port}) of a payload
+	 * @param weightFunction the weight of a payload, at least 1 (values below count as 1)
+	 * @param ticker the time source
+	 * @param listener told of ejections and probes
+	 * @since 0.2.0
+	 */
+	public EndpointPool(String serviceId, PoolSettings settings, Function<? super T, String> keyFunction,
+			ToIntFunction<? super T> weightFunction, Ticker ticker, PoolListener listener) {
 		this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
 		this.settings = Objects.requireNonNull(settings, "settings");
 		this.policy = settings.policy().newPolicy(settings);
 		this.outlier = settings.outlier();
 		this.keyFunction = Objects.requireNonNull(keyFunction, "keyFunction");
+		this.weightFunction = Objects.requireNonNull(weightFunction, "weightFunction");
 		this.ticker = Objects.requireNonNull(ticker, "ticker");
 		this.listener = Objects.requireNonNull(listener, "listener");
 		this.epoch = ticker.read();
@@ -233,6 +252,7 @@ public final class EndpointPool<T> {
 				}
 				else {
 					endpoint.payload(member);
+					endpoint.weight(weightOf(member));
 				}
 				next.put(key, endpoint);
 			}
@@ -254,6 +274,10 @@ public final class EndpointPool<T> {
 			Endpoint<T> existing = endpoint(key);
 			if (existing != null) {
 				existing.payload(member);
+				if (existing.weight(weightOf(member))) {
+					// Policies that precompute from weights (a ring, a schedule) must see the change.
+					install(this.endpoints.clone());
+				}
 				return false;
 			}
 			Endpoint<T>[] current = this.endpoints;
@@ -295,10 +319,15 @@ public final class EndpointPool<T> {
 	private Endpoint<T> newEndpoint(String key, T member, boolean poolServes) {
 		boolean isDrained = this.drained.contains(key);
 		Endpoint<T> endpoint = new Endpoint<>(this, key, member, isDrained ? Endpoint.DRAINED : Endpoint.UP);
+		endpoint.weight(weightOf(member));
 		if (poolServes && !isDrained) {
 			this.health.startRamp(endpoint);
 		}
 		return endpoint;
+	}
+
+	private int weightOf(T member) {
+		return Math.max(1, this.weightFunction.applyAsInt(member));
 	}
 
 	private void markRemoved(Endpoint<T> endpoint) {
@@ -374,6 +403,17 @@ public final class EndpointPool<T> {
 	}
 
 	/**
+	 * Pick an endpoint for a request with an affinity key (the {@code ring-hash} policy sends equal keys to the same
+	 * endpoint) and take an in-flight slot on it.
+	 * @param key the request's key, or {@code null}
+	 * @return the lease, or {@code null} if no endpoint is eligible
+	 * @since 0.2.0
+	 */
+	public @Nullable Lease<T> pick(@Nullable String key) {
+		return pick(Lease::new, null, key, true);
+	}
+
+	/**
 	 * Pick an endpoint.
 	 * @param <L> the type of lease
 	 * @param factory creates the lease
@@ -425,8 +465,79 @@ public final class EndpointPool<T> {
 		return factory.create(chosen, 0, tracked);
 	}
 
+	/**
+	 * Pick an endpoint among some of the members only, such as those a request-scoped filter of discovery (a sticky
+	 * session, a hint) left for one request. The pool's state is the same: the candidates are its own endpoints.
+	 * When none of them is eligible the pick is made among all members, as if there were no filter.
+	 * @param <L> the type of lease
+	 * @param factory creates the lease
+	 * @param avoid an endpoint to pick only if nothing else is eligible (the previous attempt of a retry), or
+	 * {@code null}
+	 * @param key the request's affinity key, for policies that hash, or {@code null}
+	 * @param tracked whether the lease takes an in-flight slot
+	 * @param candidates the endpoints of this pool the pick may choose; must not be modified
+	 * @return the lease, or {@code null} if no endpoint is eligible
+	 * @since 0.2.0
+	 */
+	public <L extends Lease<T>> @Nullable L pick(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
+			@Nullable String key, boolean tracked, Endpoint<T>[] candidates) {
+		if (candidates.length > 0) {
+			if (this.ejected.get() > 0) {
+				L probe = tryProbe(factory, avoid, tracked, candidates);
+				if (probe != null) {
+					return probe;
+				}
+			}
+			Endpoint<T> chosen = this.policy.choose(candidates, avoid, key);
+			if (chosen == null && avoid != null) {
+				chosen = this.policy.choose(candidates, null, key);
+			}
+			if (chosen != null) {
+				if (tracked) {
+					chosen.acquire();
+				}
+				return factory.create(chosen, 0, tracked);
+			}
+		}
+		return pick(factory, avoid, key, tracked);
+	}
+
+	/**
+	 * Return up to {@code count} distinct eligible endpoints for a key, without taking an in-flight slot: under
+	 * {@code ring-hash} the key's endpoint and its successors on the ring, the same on every client with the same
+	 * members; under other policies distinct eligible endpoints drawn at random in proportion to their weights.
+	 * @param key the key, or {@code null}
+	 * @param count the most endpoints to return, at least 1
+	 * @return the endpoints, the one a request with this key would go to first
+	 * @throws IllegalArgumentException if {@code count} is below 1
+	 * @since 0.2.0
+	 */
+	public List<Endpoint<T>> select(@Nullable String key, int count) {
+		if (count < 1) {
+			throw new IllegalArgumentException("count must be at least 1, was " + count);
+		}
+		return this.policy.select(this.endpoints, key, count);
+	}
+
 	private <L extends Lease<T>> @Nullable L tryProbe(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
 			boolean tracked) {
+		return tryProbe(factory, avoid, tracked, null);
+	}
+
+	private static boolean contains(Endpoint<?> @Nullable [] candidates, Endpoint<?> endpoint) {
+		if (candidates == null) {
+			return true;
+		}
+		for (Endpoint<?> candidate : candidates) {
+			if (candidate == endpoint) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private <L extends Lease<T>> @Nullable L tryProbe(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
+			boolean tracked, Endpoint<T> @Nullable [] candidates) {
 		long now = now();
 		if (now < this.nextProbeAt.get()) {
 			return null;
@@ -448,7 +559,7 @@ public final class EndpointPool<T> {
 					continue;
 				}
 				long deadline = Endpoint.deadlineOf(word);
-				if (now >= deadline && endpoint != avoid) {
+				if (now >= deadline && endpoint != avoid && contains(candidates, endpoint)) {
 					// EJECTED and expired, or PROBING with a lapsed probe: one CAS wins the lease.
 					long lapse = tracked ? this.outlier.maxEjectionTime().toNanos()
 							: this.outlier.ejectionTime().toNanos();

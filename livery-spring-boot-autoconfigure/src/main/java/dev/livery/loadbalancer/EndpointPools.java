@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 import org.jspecify.annotations.Nullable;
 
@@ -30,6 +31,8 @@ public final class EndpointPools<T> {
 
 	private final Function<? super T, String> keyFunction;
 
+	private final ToIntFunction<? super T> weightFunction;
+
 	private final Ticker ticker;
 
 	private final PoolListener listener;
@@ -41,7 +44,21 @@ public final class EndpointPools<T> {
 	 * @param listener told of every pool's ejections and probes
 	 */
 	public EndpointPools(Function<? super T, String> keyFunction, Ticker ticker, PoolListener listener) {
+		this(keyFunction, (payload) -> 1, ticker, listener);
+	}
+
+	/**
+	 * Create an empty registry whose endpoints have weights.
+	 * @param keyFunction the identity ({@code host:port}) of a payload
+	 * @param weightFunction the weight of a payload, at least 1 (values below count as 1)
+	 * @param ticker the time source of every pool
+	 * @param listener told of every pool's ejections and probes
+	 * @since 0.2.0
+	 */
+	public EndpointPools(Function<? super T, String> keyFunction, ToIntFunction<? super T> weightFunction,
+			Ticker ticker, PoolListener listener) {
 		this.keyFunction = Objects.requireNonNull(keyFunction, "keyFunction");
+		this.weightFunction = Objects.requireNonNull(weightFunction, "weightFunction");
 		this.ticker = Objects.requireNonNull(ticker, "ticker");
 		this.listener = Objects.requireNonNull(listener, "listener");
 	}
@@ -60,8 +77,8 @@ public final class EndpointPools<T> {
 		if (existing != null) {
 			return existing;
 		}
-		EndpointPool<T> created = new EndpointPool<>(serviceId, settings, this.keyFunction, this.ticker,
-				this.listener);
+		EndpointPool<T> created = new EndpointPool<>(serviceId, settings, this.keyFunction, this.weightFunction,
+				this.ticker, this.listener);
 		created.update(initialMembers);
 		existing = this.pools.putIfAbsent(serviceId, created);
 		if (existing != null) {

@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Power of two choices on requests in flight: two distinct eligible endpoints drawn at random, the one with fewer
- * requests in flight wins, a tie goes to either.
+ * requests in flight for its weight wins, a tie goes to either.
  *
  * @since 0.2.0
  * @see PickPolicyType#P2C
@@ -18,8 +18,8 @@ public final class P2cPolicy implements PickPolicy {
 	 * are *distinct*: sampling with replacement, as Envoy does, picks the busier of two endpoints a quarter of the
 	 * time. The fast path draws two indices from one random long, each scaled by multiplication rather than division
 	 * (Lemire), and takes them if both are eligible, which they almost always are; otherwise one pass over the
-	 * members reservoir-samples two eligible ones. Effective weights (below 1 while slow start ramps an endpoint up)
-	 * only matter when the two differ.
+	 * members reservoir-samples two eligible ones. Weights enter the comparison only (load = (in flight + 1) /
+	 * effective weight, see Load), as in Envoy's least-request with unequal weights: the draw stays uniform.
 	 */
 
 	@Override
@@ -41,7 +41,7 @@ public final class P2cPolicy implements PickPolicy {
 				Endpoint<T> a = members[i];
 				Endpoint<T> b = members[j];
 				if (a.isEligible() && b.isEligible()) {
-					return lighter(a, b);
+					return (Load.compare(b, a) < 0) ? b : a;
 				}
 			}
 		}
@@ -77,25 +77,12 @@ public final class P2cPolicy implements PickPolicy {
 		if (second == null) {
 			return first;
 		}
-		if (first.inFlight() == second.inFlight() && first.effectiveWeight() == second.effectiveWeight()) {
+		int order = Load.compare(second, first);
+		if (order == 0) {
 			// The reservoir keeps array order; break ties at random so that the earlier endpoint is not favoured.
 			return random.nextBoolean() ? first : second;
 		}
-		return lighter(first, second);
-	}
-
-	/**
-	 * Return the less loaded of two endpoints: fewer in flight when their effective weights are equal (the common
-	 * case), else the lower (in flight + 1) per unit of effective weight, Envoy's load measure for weighted hosts, so
-	 * that an endpoint ramping up under slow start wins less often even when nothing is in flight.
-	 */
-	private static <T> Endpoint<T> lighter(Endpoint<T> a, Endpoint<T> b) {
-		double weightA = a.effectiveWeight();
-		double weightB = b.effectiveWeight();
-		if (weightA == weightB) {
-			return (b.inFlight() < a.inFlight()) ? b : a;
-		}
-		return ((b.inFlight() + 1) * weightA < (a.inFlight() + 1) * weightB) ? b : a;
+		return (order < 0) ? second : first;
 	}
 
 	@Override

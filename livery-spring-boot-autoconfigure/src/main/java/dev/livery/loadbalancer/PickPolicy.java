@@ -1,5 +1,10 @@
 package dev.livery.loadbalancer;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +36,35 @@ public interface PickPolicy {
 	 * @param members the new members; must not be modified
 	 */
 	default void membersChanged(Endpoint<?>[] members) {
+	}
+
+	/**
+	 * Return up to {@code count} distinct eligible endpoints for a key, for callers that address several endpoints
+	 * at once (replicated writes); nothing is leased. By default they are drawn at random in proportion to their
+	 * {@link Endpoint#effectiveWeight() weights} (weighted sampling without replacement); a policy that hashes
+	 * returns the key's endpoints in its own order.
+	 * @param <T> the type of what endpoints stand for
+	 * @param members the pool's current members; must not be modified
+	 * @param key the key, or {@code null}
+	 * @param count the most endpoints to return, at least 1
+	 * @return distinct eligible endpoints, at most {@code count}
+	 */
+	default <T> List<Endpoint<T>> select(Endpoint<T>[] members, @Nullable String key, int count) {
+		// Efraimidis and Spirakis: the count largest of u^(1/w) are a weighted sample without replacement.
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		List<Map.Entry<Double, Endpoint<T>>> keyed = new ArrayList<>(members.length);
+		for (Endpoint<T> endpoint : members) {
+			if (endpoint.isEligible()) {
+				double u = 1.0 - random.nextDouble();
+				keyed.add(Map.entry(Math.log(u) / endpoint.effectiveWeight(), endpoint));
+			}
+		}
+		keyed.sort(Map.Entry.<Double, Endpoint<T>>comparingByKey().reversed());
+		List<Endpoint<T>> selected = new ArrayList<>(Math.min(count, keyed.size()));
+		for (int i = 0; i < keyed.size() && i < count; i++) {
+			selected.add(keyed.get(i).getValue());
+		}
+		return selected;
 	}
 
 }

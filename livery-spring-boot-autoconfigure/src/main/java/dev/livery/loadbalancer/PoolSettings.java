@@ -25,6 +25,8 @@ public final class PoolSettings {
 
 	private SlowStart slowStart = SlowStart.OFF;
 
+	private int ringSize = RingHashPolicy.DEFAULT_RING_SIZE;
+
 	private PoolSettings() {
 	}
 
@@ -33,6 +35,7 @@ public final class PoolSettings {
 		this.outlier = from.outlier;
 		this.panicThreshold = from.panicThreshold;
 		this.slowStart = from.slowStart;
+		this.ringSize = from.ringSize;
 	}
 
 	/**
@@ -91,6 +94,30 @@ public final class PoolSettings {
 	}
 
 	/**
+	 * Return the virtual nodes per unit of weight of the {@code ring-hash} policy's ring.
+	 * @return the ring size
+	 * @since 0.2.0
+	 */
+	public int ringSize() {
+		return this.ringSize;
+	}
+
+	/**
+	 * Return a copy with another ring size.
+	 * @param ringSize virtual nodes per unit of weight on the {@code ring-hash} policy's ring, at least 1
+	 * @return the new settings
+	 * @since 0.2.0
+	 */
+	public PoolSettings withRingSize(int ringSize) {
+		if (ringSize < 1) {
+			throw new IllegalArgumentException("ringSize must be at least 1, was " + ringSize);
+		}
+		PoolSettings copy = new PoolSettings(this);
+		copy.ringSize = ringSize;
+		return copy;
+	}
+
+	/**
 	 * Return a copy with another panic threshold.
 	 * @param panicThreshold the threshold in percent (0-100); {@code 0} never panics
 	 * @return the new settings
@@ -117,8 +144,8 @@ public final class PoolSettings {
 
 	@Override
 	public String toString() {
-		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + ", panicThreshold="
-				+ this.panicThreshold + ", slowStart=" + this.slowStart + "]";
+		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + ", ringSize="
+				+ this.ringSize + ", panicThreshold=" + this.panicThreshold + ", slowStart=" + this.slowStart + "]";
 	}
 
 }

@@ -21,6 +21,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.WebFilterChain;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -137,6 +138,32 @@ class ConcurrencyLimitingWebFilterTests {
 			.verifyErrorMessage("boom");
 		assertThat(this.limiter.inFlight()).isZero();
 		assertThat(this.limiter.outcomes).containsExactly(Outcome.ERROR);
+	}
+
+	@Test
+	void filterWhenHandlerAnswers5xxShouldReleaseWithErrorAnd4xxWithSuccess() {
+		for (HttpStatus status : List.of(HttpStatus.INTERNAL_SERVER_ERROR, HttpStatus.SERVICE_UNAVAILABLE,
+				HttpStatus.GATEWAY_TIMEOUT, HttpStatus.NOT_FOUND, HttpStatus.TOO_MANY_REQUESTS, HttpStatus.OK)) {
+			WebFilterChain answering = (exchange) -> {
+				exchange.getResponse().setStatusCode(status);
+				return exchange.getResponse().setComplete();
+			};
+			StepVerifier.create(this.filter.filter(exchange("/"), answering)).verifyComplete();
+		}
+		assertThat(this.limiter.inFlight()).isZero();
+		assertThat(this.limiter.outcomes).containsExactly(Outcome.ERROR, Outcome.ERROR, Outcome.ERROR,
+				Outcome.SUCCESS, Outcome.SUCCESS, Outcome.SUCCESS);
+	}
+
+	@Test
+	void filterWhenHandlerRaisesAStatusShouldReleaseWithErrorOnlyFor5xx() {
+		for (HttpStatus status : List.of(HttpStatus.NOT_FOUND, HttpStatus.BAD_REQUEST, HttpStatus.BAD_GATEWAY)) {
+			Mono<Void> raising = Mono.error(new ResponseStatusException(status));
+			StepVerifier.create(this.filter.filter(exchange("/"), countingChain(new AtomicInteger(), raising)))
+				.verifyError(ResponseStatusException.class);
+		}
+		assertThat(this.limiter.inFlight()).isZero();
+		assertThat(this.limiter.outcomes).containsExactly(Outcome.SUCCESS, Outcome.SUCCESS, Outcome.ERROR);
 	}
 
 	@Test

@@ -61,6 +61,23 @@ class P2cPolicyTests {
 		assertThat(counts.get("a:1")).isBetween(200, 400);
 	}
 
+	@Test
+	void shouldCompareLoadForWeight() {
+		// a: 2 in flight at weight 4 -> 3/4; b: idle at weight 1 -> 1/1. The heavier, busier one wins.
+		Endpoint<String>[] members = new TestEndpoints().weighted(4, 1);
+		members[0].acquire();
+		members[0].acquire();
+		for (int i = 0; i < 100; i++) {
+			assertThat(this.policy.choose(members, null, null)).isSameAs(members[0]);
+		}
+		members[0].acquire();
+		members[0].acquire();
+		// a: 5/4 > 1: now b.
+		for (int i = 0; i < 100; i++) {
+			assertThat(this.policy.choose(members, null, null)).isSameAs(members[1]);
+		}
+	}
+
 	@SuppressWarnings("unchecked")
 	private Endpoint<String>[] endpoints(String... keys) {
 		Endpoint<String>[] endpoints = new Endpoint[keys.length];

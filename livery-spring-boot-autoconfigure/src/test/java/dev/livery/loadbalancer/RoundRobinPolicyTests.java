@@ -44,6 +44,44 @@ class RoundRobinPolicyTests {
 		assertThat(this.policy.choose(endpoints(), null, null)).isNull();
 	}
 
+	@Test
+	void weightsShouldGiveNginxSmoothSequence() {
+		Endpoint<String>[] members = new TestEndpoints().weighted(5, 1, 1);
+		this.policy.membersChanged(members);
+		List<String> chosen = new ArrayList<>();
+		for (int i = 0; i < 14; i++) {
+			chosen.add(this.policy.choose(members, null, null).key());
+		}
+		assertThat(chosen).containsExactly("e0:1", "e0:1", "e1:1", "e0:1", "e2:1", "e0:1", "e0:1", "e0:1", "e0:1",
+				"e1:1", "e0:1", "e2:1", "e0:1", "e0:1");
+	}
+
+	@Test
+	void ineligibleEndpointsTurnsShouldBeSharedInProportionToWeights() {
+		// Weights 4, 2, 2: with the heavy one ejected, the other two split evenly (not by cycle position).
+		Endpoint<String>[] members = new TestEndpoints().weighted(4, 2, 2);
+		this.policy.membersChanged(members);
+		TestEndpoints.eject(members[0]);
+		java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+		for (int i = 0; i < 400; i++) {
+			counts.merge(this.policy.choose(members, null, null).key(), 1, Integer::sum);
+		}
+		assertThat(counts).containsOnlyKeys("e1:1", "e2:1");
+		assertThat(counts.get("e1:1")).isBetween(190, 210);
+	}
+
+	@Test
+	void refreshWithTheSameMembersShouldKeepTheCycle() {
+		Endpoint<String>[] members = new TestEndpoints().weighted(2, 1);
+		this.policy.membersChanged(members);
+		assertThat(this.policy.choose(members, null, null).key()).isEqualTo("e0:1");
+		Endpoint<String>[] same = members.clone();
+		this.policy.membersChanged(same);
+		// The cursor goes on through the same cycle: e1, e0 (then e0 e1 e0 ...).
+		assertThat(this.policy.choose(same, null, null).key()).isEqualTo("e1:1");
+		assertThat(this.policy.choose(same, null, null).key()).isEqualTo("e0:1");
+	}
+
 	@SuppressWarnings("unchecked")
 	private Endpoint<String>[] endpoints(String... keys) {
 		Endpoint<String>[] endpoints = new Endpoint[keys.length];

@@ -7,7 +7,6 @@ import java.util.List;
 import dev.livery.autoconfigure.serving.ServingStatusProperties;
 import dev.livery.concurrency.ConcurrencyLimiter;
 import dev.livery.concurrency.ConcurrencyLimitingWebFilter;
-import dev.livery.concurrency.FixedConcurrencyLimiter;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -48,7 +47,7 @@ public final class ConcurrencyAutoConfiguration {
 	@ConditionalOnMissingBean
 	ConcurrencyLimiter liveryConcurrencyLimiter(ConcurrencyProperties properties) {
 		validate(properties);
-		return new FixedConcurrencyLimiter(properties.getMaxConcurrentRequests());
+		return ConcurrencyLimiters.create(properties);
 	}
 
 	@Bean
@@ -82,6 +81,7 @@ public final class ConcurrencyAutoConfiguration {
 			throw new InvalidConfigurationPropertyValueException(PREFIX + "retry-after", retryAfter,
 					"must be zero or positive");
 		}
+		ConcurrencyLimiters.validate(properties);
 		for (String pattern : properties.getExcludePaths()) {
 			try {
 				PathPatternParser.defaultInstance.parse(pattern);

@@ -7,6 +7,8 @@ import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.PoolListener;
 import dev.livery.loadbalancer.Ticker;
+import dev.livery.loadbalancer.cloud.InstanceSelector;
+import dev.livery.loadbalancer.cloud.InstanceWeights;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancerLifecycle;
 import dev.livery.loadbalancer.cloud.LeaseReleasingBeanPostProcessor;
@@ -21,6 +23,7 @@ import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancedExchangeFilterFunction;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -51,7 +54,14 @@ public final class LiveryLoadBalancerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	EndpointPools<ServiceInstance> liveryEndpointPools(Ticker ticker, ObjectProvider<PoolListener> listeners) {
-		return new EndpointPools<>(LiveryLoadBalancer::key, ticker, new DelegatingPoolListener(listeners));
+		return new EndpointPools<>(LiveryLoadBalancer::key, InstanceWeights::of, ticker,
+				new DelegatingPoolListener(listeners));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	InstanceSelector liveryInstanceSelector(ObjectProvider<LoadBalancerClientFactory> clientFactory) {
+		return new InstanceSelector(clientFactory::getObject);
 	}
 
 	@Bean

@@ -34,7 +34,8 @@ public class LiveryLoadBalancerClientConfiguration {
 		String serviceId = LoadBalancerClientFactory.getName(environment);
 		LoadBalancerSettings settings = properties.settingsFor(serviceId);
 		return new LiveryLoadBalancer(serviceId, suppliers, pools, settings.toPoolSettings(),
-				settings.getOutlier().toFailureStatusCodes(), settings.getRefreshInterval());
+				settings.getOutlier().toFailureStatusCodes(), settings.getRefreshInterval(),
+				settings.getHash().getHeader(), settings.toNodeMatch());
 	}
 
 }

@@ -123,6 +123,7 @@ public class BalancerEndpoint {
 		description.put("endpoint", endpoint.key());
 		description.put("state", state.name());
 		description.put("inFlight", endpoint.inFlight());
+		description.put("weight", endpoint.weight());
 		description.put("consecutiveFailures", endpoint.consecutiveFailures());
 		description.put("ejections", endpoint.ejections());
 		if (state == EndpointState.EJECTED) {

@@ -1,5 +1,6 @@
 package dev.livery.loadbalancer.cloud;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
@@ -26,16 +27,24 @@ final class ChooseMono extends Mono<Response<ServiceInstance>> {
 
 	private final Request<?> request;
 
+	/** The instances a per-request supplier left for this request, or {@code null} for all members. */
+	private final @Nullable List<ServiceInstance> instances;
+
 	ChooseMono(LiveryLoadBalancer balancer, Request<?> request) {
+		this(balancer, request, null);
+	}
+
+	ChooseMono(LiveryLoadBalancer balancer, Request<?> request, @Nullable List<ServiceInstance> instances) {
 		this.balancer = balancer;
 		this.request = request;
+		this.instances = instances;
 	}
 
 	@Override
 	public void subscribe(CoreSubscriber<? super Response<ServiceInstance>> actual) {
 		InstanceLease lease;
 		try {
-			lease = this.balancer.pick(this.request);
+			lease = this.balancer.pick(this.request, this.instances);
 		}
 		catch (RuntimeException ex) {
 			Operators.error(actual, ex);

@@ -1,13 +1,17 @@
 package dev.livery.loadbalancer.cloud;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.livery.loadbalancer.Endpoint;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.LeaseFactory;
+import dev.livery.loadbalancer.NodeMatch;
 import dev.livery.loadbalancer.PickPolicyType;
 import dev.livery.loadbalancer.PoolSettings;
 import org.apache.commons.logging.Log;
@@ -22,23 +26,30 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.DefaultRequestContext;
+import org.springframework.cloud.client.loadbalancer.RequestData;
+import org.springframework.cloud.client.loadbalancer.RequestDataContext;
 import org.springframework.cloud.client.loadbalancer.Request;
 import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.client.loadbalancer.RetryableRequestContext;
 import org.springframework.cloud.loadbalancer.core.NoopServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.cloud.loadbalancer.core.SelectedInstanceCallback;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 
 /**
  * A Spring Cloud {@link ReactorServiceInstanceLoadBalancer} that picks from a livery {@link EndpointPool}: power of
- * two choices on requests in flight (or round robin), outlier ejection and a single probe per expired ejection.
+ * two choices on requests in flight (or another {@link PickPolicyType policy}), outlier ejection and a single probe
+ * per expired ejection.
  *
  * <p>Membership comes from the service's {@link ServiceInstanceListSupplier} (simple properties, Eureka, Consul,
- * Kubernetes, ZooKeeper, ...): the first request waits for it, later ones never do; every {@code refreshInterval}
- * the next request triggers a background refresh, and the state of instances that stay survives it. A read of the
- * list is abandoned after ten refresh intervals (at least five seconds) and when the supplier fails or throws; the
- * members stay as they were. A retry avoids the
- * instance of the previous attempt while another is eligible.
+ * Kubernetes, ZooKeeper, ...), limited to the instances the {@link NodeMatch node match} accepts: the first request
+ * waits for it, later ones never do; every {@code refreshInterval} the next request triggers a background refresh,
+ * and the state of instances that stay survives it. A read of the list is abandoned after ten refresh intervals (at
+ * least five seconds) and when the supplier fails or throws; the members stay as they were. A retry avoids the
+ * instance of the previous attempt while another is eligible. Supplier layers that narrow the instances per request
+ * (hints, request-based sticky sessions, same-instance preference, API versions) are asked with each request, and the
+ * pick is made among the instances they leave. Under {@code ring-hash} a request's key is the value of its
+ * {@code hashHeader} header.
  *
  * @since 0.1.0
  */
@@ -56,7 +67,15 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	 * Every read of the instance list (the first, awaited, and the background refreshes) goes through an
 	 * InstanceListReader, which bounds it in time and turns a supplier's synchronous throw into an error signal, so a
 	 * registry that hangs or throws never stalls the refresh nor escapes choose(); the pool keeps its members.
+	 *
+	 * Per-request suppliers (see SupplierChain): the pool's members come from the layer below them, and each request
+	 * asks the whole chain with itself; the list it gets back narrows the pick to those of the pool's endpoints
+	 * (when it is the members' own list, it narrows nothing and the pick is the usual one). A chain without such a
+	 * layer is never asked per request.
 	 */
+
+	/** Header of a request's hash key, unless configured. */
+	public static final String DEFAULT_HASH_HEADER = "X-Livery-Key";
 
 	private static final Log logger = LogFactory.getLog(LiveryLoadBalancer.class);
 
@@ -80,6 +99,15 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 
 	private volatile @Nullable List<ServiceInstance> members;
 
+	/** What the members became after the node match: the list a per-request answer is compared with. */
+	private volatile @Nullable List<ServiceInstance> matched;
+
+	private volatile @Nullable SupplierChain chain;
+
+	private final String hashHeader;
+
+	private final NodeMatch nodeMatch;
+
 	private volatile boolean refreshDue;
 
 	/**
@@ -94,12 +122,41 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	public LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
 			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
 			Duration refreshInterval) {
-		this(serviceId, suppliers, pools, settings, failureStatusCodes, refreshInterval, Schedulers.parallel());
+		this(serviceId, suppliers, pools, settings, failureStatusCodes, refreshInterval, DEFAULT_HASH_HEADER,
+				NodeMatch.ALL, Schedulers.parallel());
+	}
+
+	/**
+	 * Create a balancer for one service.
+	 * @param serviceId the service
+	 * @param suppliers the service's instance-list supplier
+	 * @param pools the registry holding the service's pool
+	 * @param settings how the service's pool picks and ejects
+	 * @param failureStatusCodes the statuses that count as failures
+	 * @param refreshInterval how often to ask the supplier for the current members
+	 * @param hashHeader the request header whose value is a request's hash key ({@code ring-hash})
+	 * @param nodeMatch which discovered instances may be members
+	 * @since 0.2.0
+	 */
+	public LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
+			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
+			Duration refreshInterval, String hashHeader, NodeMatch nodeMatch) {
+		this(serviceId, suppliers, pools, settings, failureStatusCodes, refreshInterval, hashHeader, nodeMatch,
+				Schedulers.parallel());
 	}
 
 	LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
 			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
 			Duration refreshInterval, Scheduler timer) {
+		this(serviceId, suppliers, pools, settings, failureStatusCodes, refreshInterval, DEFAULT_HASH_HEADER,
+				NodeMatch.ALL, timer);
+	}
+
+	LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
+			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
+			Duration refreshInterval, String hashHeader, NodeMatch nodeMatch, Scheduler timer) {
+		this.hashHeader = hashHeader;
+		this.nodeMatch = nodeMatch;
 		this.serviceId = serviceId;
 		this.suppliers = suppliers;
 		this.pools = pools;
@@ -107,7 +164,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 		long refreshNanos = refreshInterval.toNanos();
 		this.refreshTimer = timer.schedulePeriodically(() -> this.refreshDue = true, refreshNanos, refreshNanos,
 				TimeUnit.NANOSECONDS);
-		this.reader = new InstanceListReader(serviceId, this::supplier, readTimeout(refreshInterval), timer);
+		this.reader = new InstanceListReader(serviceId, this::membersSupplier, readTimeout(refreshInterval), timer);
 		this.leases = (endpoint, probeToken, tracked) -> new InstanceLease(endpoint, probeToken, tracked,
 				failureStatusCodes);
 	}
@@ -157,15 +214,120 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 			return seedThenChoose(request);
 		}
 		refreshIfDue();
+		SupplierChain chain = this.chain;
+		if (chain != null && chain.perRequest()) {
+			return chooseAmongRequestInstances(chain, request);
+		}
 		return new ChooseMono(this, request);
 	}
 
+	@SuppressWarnings({ "rawtypes", "unchecked" })
+	private Mono<Response<ServiceInstance>> chooseAmongRequestInstances(SupplierChain chain, Request request) {
+		return chain.top()
+			.get(request)
+			.next()
+			.onErrorResume((ex) -> {
+				logger.debug("Could not list the instances of service '" + this.serviceId + "' for a request", ex);
+				return Mono.empty();
+			})
+			.flatMap((instances) -> (Mono<Response<ServiceInstance>>) new ChooseMono(this, request, instances))
+			.switchIfEmpty(Mono.defer(() -> new ChooseMono(this, request)));
+	}
+
 	@Nullable InstanceLease pick(Request<?> request) {
+		return pick(request, null);
+	}
+
+	@Nullable InstanceLease pick(Request<?> request, @Nullable List<ServiceInstance> requestInstances) {
 		EndpointPool<ServiceInstance> current = this.pool;
 		if (current == null) {
 			return null;
 		}
-		return current.pick(this.leases, previousEndpoint(request, current), isTracked(request));
+		Endpoint<ServiceInstance> avoid = previousEndpoint(request, current);
+		String key = hashKey(request);
+		boolean tracked = isTracked(request);
+		InstanceLease lease;
+		if (requestInstances == null || requestInstances == this.matched || requestInstances == this.members) {
+			lease = current.pick(this.leases, avoid, key, tracked);
+		}
+		else {
+			lease = current.pick(this.leases, avoid, key, tracked, candidates(current, requestInstances));
+		}
+		SupplierChain chain = this.chain;
+		SelectedInstanceCallback callback = (chain != null) ? chain.callback() : null;
+		if (lease != null && callback != null) {
+			callback.selectedServiceInstance(lease.payload());
+		}
+		return lease;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Endpoint<ServiceInstance>[] candidates(EndpointPool<ServiceInstance> pool,
+			List<ServiceInstance> instances) {
+		List<Endpoint<ServiceInstance>> found = new ArrayList<>(instances.size());
+		if (instances.size() <= 4) {
+			for (ServiceInstance instance : instances) {
+				Endpoint<ServiceInstance> endpoint = pool.endpoint(key(instance));
+				if (endpoint != null && !found.contains(endpoint)) {
+					found.add(endpoint);
+				}
+			}
+		}
+		else {
+			Map<String, Endpoint<ServiceInstance>> byKey = new HashMap<>();
+			for (Endpoint<ServiceInstance> endpoint : pool.endpoints()) {
+				byKey.put(endpoint.key(), endpoint);
+			}
+			for (ServiceInstance instance : instances) {
+				Endpoint<ServiceInstance> endpoint = byKey.remove(key(instance));
+				if (endpoint != null) {
+					found.add(endpoint);
+				}
+			}
+		}
+		return found.toArray(new Endpoint[0]);
+	}
+
+	private @Nullable String hashKey(Request<?> request) {
+		if (request.getContext() instanceof RequestDataContext context) {
+			RequestData data = context.getClientRequest();
+			if (data != null && data.getHeaders() != null) {
+				return data.getHeaders().getFirst(this.hashHeader);
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Return up to {@code count} distinct eligible instances for a key, without taking an in-flight slot: under
+	 * {@code ring-hash} the key's instance (where a request with that key goes) and its successors on the ring;
+	 * otherwise eligible instances at random, in proportion to their weights.
+	 * @param key the key, or {@code null}
+	 * @param count the most instances to return, at least 1
+	 * @return the instances, primary first; empty if none is eligible
+	 * @throws IllegalArgumentException if {@code count} is below 1
+	 * @since 0.2.0
+	 */
+	public Mono<List<ServiceInstance>> select(@Nullable String key, int count) {
+		if (count < 1) {
+			throw new IllegalArgumentException("count must be at least 1, was " + count);
+		}
+		return Mono.defer(() -> {
+			EndpointPool<ServiceInstance> current = this.pool;
+			if (current == null || current.isRetired()) {
+				return seed().then(Mono.fromSupplier(() -> selectNow(key, count)));
+			}
+			refreshIfDue();
+			return Mono.just(selectNow(key, count));
+		});
+	}
+
+	private List<ServiceInstance> selectNow(@Nullable String key, int count) {
+		EndpointPool<ServiceInstance> current = this.pool;
+		if (current == null) {
+			return List.of();
+		}
+		return current.select(key, count).stream().map(Endpoint::payload).toList();
 	}
 
 	private static boolean isTracked(Request<?> request) {
@@ -186,14 +348,23 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 		return null;
 	}
 
-	private Mono<Response<ServiceInstance>> seedThenChoose(Request<?> request) {
+	@SuppressWarnings({ "rawtypes", "unchecked" })
+	private Mono<Response<ServiceInstance>> seedThenChoose(Request request) {
+		return seed().then(Mono.defer(() -> {
+			SupplierChain chain = this.chain;
+			return (chain != null && chain.perRequest()) ? chooseAmongRequestInstances(chain, request)
+					: new ChooseMono(this, request);
+		}));
+	}
+
+	private Mono<Void> seed() {
 		return this.reader.read()
 			.doOnNext(this::install)
 			.onErrorResume((ex) -> {
 				logger.warn("Could not install the instances of service '" + this.serviceId + "'", ex);
 				return Mono.empty();
 			})
-			.then(Mono.defer(() -> new ChooseMono(this, request)));
+			.then();
 	}
 
 	private void refreshIfDue() {
@@ -208,14 +379,39 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 		// Created empty, so that the members are laid in once, by the update below.
 		EndpointPool<ServiceInstance> current = this.pools.ensure(this.serviceId, this.settings, List.of());
 		if (this.pool != current || this.members != instances) {
-			current.update(instances);
+			List<ServiceInstance> matched = matching(instances);
+			current.update(matched);
+			this.matched = matched;
 			this.members = instances;
 			this.pool = current;
 		}
 	}
 
+	private List<ServiceInstance> matching(List<ServiceInstance> instances) {
+		if (this.nodeMatch.matchesAll()) {
+			return instances;
+		}
+		List<ServiceInstance> matched = new ArrayList<>(instances.size());
+		for (ServiceInstance instance : instances) {
+			if (this.nodeMatch.matches(key(instance), instance.getInstanceId(), instance.getMetadata())) {
+				matched.add(instance);
+			}
+		}
+		return matched;
+	}
+
 	private ServiceInstanceListSupplier supplier() {
 		return this.suppliers.getIfAvailable(NoopServiceInstanceListSupplier::new);
+	}
+
+	/** The layer of the supplier chain whose list is the pool's members (the whole chain unless it filters). */
+	private ServiceInstanceListSupplier membersSupplier() {
+		SupplierChain chain = this.chain;
+		if (chain == null) {
+			chain = SupplierChain.of(supplier());
+			this.chain = chain;
+		}
+		return chain.members();
 	}
 
 	/**

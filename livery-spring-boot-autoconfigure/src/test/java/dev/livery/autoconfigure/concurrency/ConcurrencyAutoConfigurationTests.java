@@ -1,16 +1,21 @@
 package dev.livery.autoconfigure.concurrency;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.livery.concurrency.AdaptiveConcurrencyLimiter;
 import dev.livery.concurrency.ConcurrencyLimiter;
 import dev.livery.concurrency.ConcurrencyLimiterMetrics;
 import dev.livery.concurrency.ConcurrencyLimitingWebFilter;
 import dev.livery.concurrency.FixedConcurrencyLimiter;
+import dev.livery.concurrency.LimitAlgorithm;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -60,6 +65,145 @@ class ConcurrencyAutoConfigurationTests {
 				assertThat(context.getBean(ConcurrencyLimiter.class).limit()).isEqualTo(8);
 				assertThat(context.getBean(ConcurrencyLimitingWebFilter.class).getOrder()).isEqualTo(-200);
 				assertThat(context.getBean(ConcurrencyProperties.class).getExcludePaths()).containsExactly("/probe/**");
+			});
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "gradient2, Gradient2Algorithm", "vegas, VegasAlgorithm", "aimd, AimdAlgorithm" })
+	void runWithAdaptiveAlgorithmShouldCreateAdaptiveLimiterStartingAtTheInitialLimit(String algorithm,
+			String algorithmClass) {
+		this.contextRunner
+			.withPropertyValues("livery.concurrency.algorithm=" + algorithm, "livery.concurrency.adaptive.min-limit=5",
+					"livery.concurrency.adaptive.initial-limit=30", "livery.concurrency.max-concurrent-requests=50")
+			.run((context) -> {
+				ConcurrencyLimiter limiter = context.getBean(ConcurrencyLimiter.class);
+				assertThat(limiter).isInstanceOf(AdaptiveConcurrencyLimiter.class);
+				assertThat(((AdaptiveConcurrencyLimiter) limiter).getAlgorithm().getClass().getSimpleName())
+					.isEqualTo(algorithmClass);
+				assertThat(limiter.limit()).isEqualTo(30);
+				assertThat(context.getBean(ConcurrencyLimitingWebFilter.class).getLimiter()).isSameAs(limiter);
+			});
+	}
+
+	@Test
+	void runWithAdaptiveDefaultsShouldStartAtTwenty() {
+		this.contextRunner.withPropertyValues("livery.concurrency.algorithm=gradient2").run((context) -> {
+			assertThat(context.getBean(ConcurrencyLimiter.class).limit()).isEqualTo(20);
+			ConcurrencyProperties.Adaptive adaptive = context.getBean(ConcurrencyProperties.class).getAdaptive();
+			assertThat(adaptive.getMinLimit()).isEqualTo(20);
+			assertThat(adaptive.getWindow()).isEqualTo(Duration.ofMillis(100));
+			assertThat(adaptive.getGradient2().getSmoothing()).isEqualTo(0.2);
+			assertThat(adaptive.getGradient2().getQueueSize()).isEqualTo(4);
+			assertThat(adaptive.getGradient2().getLongWindow()).isEqualTo(600);
+			assertThat(adaptive.getGradient2().getRttTolerance()).isEqualTo(1.5);
+			assertThat(adaptive.getVegas().getAlpha()).isEqualTo(3);
+			assertThat(adaptive.getVegas().getBeta()).isEqualTo(6);
+			assertThat(adaptive.getVegas().getProbeMultiplier()).isEqualTo(30);
+			assertThat(adaptive.getAimd().getBackoffRatio()).isEqualTo(0.9);
+			assertThat(adaptive.getAimd().getTimeout()).isEqualTo(Duration.ofSeconds(5));
+		});
+	}
+
+	@Test
+	void runWithAimdSettingsShouldPassThemToTheAlgorithm() {
+		this.contextRunner
+			.withPropertyValues("livery.concurrency.algorithm=aimd", "livery.concurrency.adaptive.initial-limit=100",
+					"livery.concurrency.adaptive.aimd.backoff-ratio=0.5", "livery.concurrency.adaptive.aimd.timeout=50ms")
+			.run((context) -> {
+				LimitAlgorithm algorithm = ((AdaptiveConcurrencyLimiter) context.getBean(ConcurrencyLimiter.class))
+					.getAlgorithm();
+				assertThat(algorithm.update(Duration.ofMillis(49).toNanos(), 100, false)).isEqualTo(101);
+				assertThat(algorithm.update(Duration.ofMillis(51).toNanos(), 100, false)).isEqualTo(50);
+			});
+	}
+
+	@Test
+	void runWithGradient2SettingsShouldPassThemToTheAlgorithm() {
+		this.contextRunner
+			.withPropertyValues("livery.concurrency.algorithm=gradient2", "livery.concurrency.adaptive.initial-limit=100",
+					"livery.concurrency.adaptive.gradient2.smoothing=1", "livery.concurrency.adaptive.gradient2.queue-size=7")
+			.run((context) -> {
+				LimitAlgorithm algorithm = ((AdaptiveConcurrencyLimiter) context.getBean(ConcurrencyLimiter.class))
+					.getAlgorithm();
+				assertThat(algorithm.update(1_000_000, 100, false)).as("flat latency: + queue size").isEqualTo(107);
+				assertThat(algorithm.update(0, 107, true)).as("a drop, unsmoothed: halved").isEqualTo(53);
+			});
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', textBlock = """
+			algorithm=gradient2, adaptive.min-limit=0                                  | adaptive.min-limit                | must be at least 1
+			algorithm=gradient2, adaptive.initial-limit=10                             | adaptive.initial-limit            | must be at least livery.concurrency.adaptive.min-limit (20)
+			algorithm=vegas, adaptive.min-limit=30, adaptive.initial-limit=30, max-concurrent-requests=25| adaptive.min-limit                | must be at most livery.concurrency.max-concurrent-requests (25)
+			algorithm=aimd, adaptive.min-limit=5, adaptive.initial-limit=30, max-concurrent-requests=25 | adaptive.initial-limit | must be at most livery.concurrency.max-concurrent-requests (25)
+			adaptive.window=0s                                                        | adaptive.window                   | must be positive
+			adaptive.window-samples=0                                                 | adaptive.window-samples           | must be at least 1
+			adaptive.gradient2.smoothing=0                                            | adaptive.gradient2.smoothing      | must be greater than 0 and at most 1
+			adaptive.gradient2.smoothing=1.5                                          | adaptive.gradient2.smoothing      | must be greater than 0 and at most 1
+			adaptive.gradient2.queue-size=-1                                          | adaptive.gradient2.queue-size     | must be at least 0
+			adaptive.gradient2.long-window=0                                          | adaptive.gradient2.long-window    | must be at least 1
+			adaptive.gradient2.rtt-tolerance=0.5                                      | adaptive.gradient2.rtt-tolerance  | must be at least 1.0
+			adaptive.vegas.alpha=0                                                    | adaptive.vegas.alpha              | must be at least 1
+			adaptive.vegas.beta=3                                                     | adaptive.vegas.beta               | must be greater than livery.concurrency.adaptive.vegas.alpha (3)
+			adaptive.vegas.probe-multiplier=0                                         | adaptive.vegas.probe-multiplier   | must be at least 1
+			adaptive.vegas.smoothing=-0.1                                             | adaptive.vegas.smoothing          | must be greater than 0 and at most 1
+			adaptive.aimd.backoff-ratio=1                                             | adaptive.aimd.backoff-ratio       | must be at least 0.5 and less than 1
+			adaptive.aimd.backoff-ratio=0.4                                           | adaptive.aimd.backoff-ratio       | must be at least 0.5 and less than 1
+			adaptive.aimd.timeout=-1s                                                 | adaptive.aimd.timeout             | must be positive
+			""")
+	void runWithInvalidAdaptiveSettingShouldFailNamingIt(String settings, String property, String reason) {
+		String[] pairs = Arrays.stream(settings.split(",\\s*")).map((pair) -> "livery.concurrency." + pair)
+			.toArray(String[]::new);
+		this.contextRunner.withPropertyValues(pairs)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("Property livery.concurrency." + property + " with value")
+				.hasMessageContaining(reason));
+	}
+
+	@Test
+	void runWithFixedAlgorithmShouldIgnoreAdaptiveBoundsAboveTheLimit() {
+		this.contextRunner.withPropertyValues("livery.concurrency.max-concurrent-requests=10")
+			.run((context) -> assertThat(context.getBean(ConcurrencyLimiter.class))
+				.isInstanceOf(FixedConcurrencyLimiter.class));
+	}
+
+	@Test
+	void runWithUnknownAlgorithmShouldFail() {
+		// Spring Boot's binder rejects it; its failure analyzer names the property and the accepted values.
+		this.contextRunner.withPropertyValues("livery.concurrency.algorithm=gradient3")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("Failed to bind properties under 'livery.concurrency.algorithm'"));
+	}
+
+	@Test
+	void runWithAdaptiveAlgorithmAndMeterRegistryShouldReportWhyTheLimitMoves() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class))
+			.withUserConfiguration(MeterRegistryConfiguration.class)
+			.withPropertyValues("livery.concurrency.algorithm=vegas")
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				ConcurrencyLimiter limiter = context.getBean(ConcurrencyLimiter.class);
+				limiter.tryAcquire().release(ConcurrencyLimiter.Outcome.CANCELLED);
+				assertThat(registry.get("livery.concurrency.limit").gauge().value()).isEqualTo(20.0);
+				assertThat(registry.get("livery.concurrency.dropped").functionCounter().count()).isEqualTo(1.0);
+				assertThat(registry.get("livery.concurrency.rtt.no.load").timeGauge().value()).isZero();
+				assertThat(registry.get("livery.concurrency.rtt.recent").timeGauge().value()).isZero();
+			});
+	}
+
+	@Test
+	void runWithFixedAlgorithmAndMeterRegistryShouldNotReportAdaptiveMeters() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class))
+			.withUserConfiguration(MeterRegistryConfiguration.class)
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.find("livery.concurrency.limit").gauge()).isNotNull();
+				assertThat(registry.find("livery.concurrency.dropped").functionCounter()).isNull();
+				assertThat(registry.find("livery.concurrency.rtt.no.load").timeGauge()).isNull();
 			});
 	}
 
