@@ -3,6 +3,7 @@ package dev.livery.loadbalancer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.OptionalInt;
 
 import org.jspecify.annotations.Nullable;
 
@@ -24,6 +25,11 @@ public final class Endpoint<T> {
 	 * completing the probe is a CAS from that word, so a lapsed probe answering late cannot disturb its successor.
 	 * REMOVED is terminal and internal: once an endpoint leaves its pool no transition can succeed on it, which is
 	 * what keeps the pool's counters exact under concurrent removal.
+	 *
+	 * Health sits beside the status word, in its own int of bits: for each source (active checks, serving watch)
+	 * whether it is on and whether it says unhealthy. Eligibility reads the status word and the health bits, and the
+	 * pool's unhealthy mask only when some bit says unhealthy: in panic the mask leaves out the active checks' bit.
+	 * The slow-start ramp factor is a plain volatile double that a timer moves; a pick reads it, never a clock.
 	 */
 
 	static final int UP = 0;
@@ -40,6 +46,25 @@ public final class Endpoint<T> {
 
 	private static final int STATE_MASK = (1 << STATE_BITS) - 1;
 
+	/** Active checks are on for this endpoint. */
+	static final int CHECK_ON = 1;
+
+	/** Active checks say unhealthy. */
+	static final int CHECK_BAD = 2;
+
+	/** The serving watch is on for this endpoint. */
+	static final int WATCH_ON = 4;
+
+	/** The serving watch says unhealthy. */
+	static final int WATCH_BAD = 8;
+
+	/** Every source's unhealthy bit. */
+	static final int BAD = CHECK_BAD | WATCH_BAD;
+
+	private static final int NO_SCORE = Integer.MIN_VALUE;
+
+	static final long NOT_RAMPING = Long.MIN_VALUE;
+
 	private static final VarHandle STATUS;
 
 	private static final VarHandle IN_FLIGHT;
@@ -52,6 +77,10 @@ public final class Endpoint<T> {
 
 	private static final VarHandle FAILURE_COUNT;
 
+	private static final VarHandle HEALTH;
+
+	private static final VarHandle RAMP_STARTED_AT;
+
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -61,6 +90,8 @@ public final class Endpoint<T> {
 			EJECTIONS = lookup.findVarHandle(Endpoint.class, "ejections", long.class);
 			SUCCESSES = lookup.findVarHandle(Endpoint.class, "successes", long.class);
 			FAILURE_COUNT = lookup.findVarHandle(Endpoint.class, "failures", long.class);
+			HEALTH = lookup.findVarHandle(Endpoint.class, "health", int.class);
+			RAMP_STARTED_AT = lookup.findVarHandle(Endpoint.class, "rampStartedAt", long.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -96,6 +127,18 @@ public final class Endpoint<T> {
 
 	/** Latency estimate kept by a latency-aware policy, which attaches it; null under other policies. */
 	private volatile @Nullable PeakEwma latency;
+	/** The health bits: CHECK_ON, CHECK_BAD, WATCH_ON, WATCH_BAD. */
+	private volatile int health;
+
+	private volatile int healthScore = NO_SCORE;
+
+	private volatile @Nullable String servingStatus;
+
+	/** Part of its weight the endpoint gets while slow start ramps it; 1 otherwise. */
+	private volatile double rampUp = 1.0;
+
+	/** Ticks since the pool's epoch at which the current ramp began, or NOT_RAMPING. */
+	private volatile long rampStartedAt = NOT_RAMPING;
 
 	Endpoint(EndpointPool<T> pool, String key, T payload, int initialState) {
 		this.pool = pool;
@@ -142,13 +185,18 @@ public final class Endpoint<T> {
 	}
 
 	/**
-	 * Return whether a policy may choose this endpoint now: it is {@link EndpointState#UP}. (The single probe of an
-	 * expired ejection is chosen by the pool, not by a policy.)
+	 * Return whether a policy may choose this endpoint now: it is {@link EndpointState#UP} and its
+	 * {@link #health() health} is not {@link EndpointHealth#UNHEALTHY} (in panic, active checks are not listened to).
+	 * (The single probe of an expired ejection is chosen by the pool, not by a policy.)
 	 * @return whether eligible
 	 * @since 0.2.0
 	 */
 	public boolean isEligible() {
-		return stateOf(this.status) == UP;
+		if (stateOf(this.status) != UP) {
+			return false;
+		}
+		int bits = this.health;
+		return (bits & BAD) == 0 || (bits & this.pool.unhealthyMask()) == 0;
 	}
 
 	/**
@@ -164,12 +212,56 @@ public final class Endpoint<T> {
 
 	/**
 	 * Return the weight policies use right now: {@link #weight()}, scaled by anything that temporarily lowers it
-	 * (such as a slow-start ramp). Every policy reads this one accessor, so whatever scales the weight does it here.
+	 * (the slow-start {@link #rampUp() ramp}). Every policy reads this one accessor, so whatever scales the weight does
+	 * it here.
 	 * @return the effective weight, above 0
 	 * @since 0.2.0
 	 */
 	public double effectiveWeight() {
-		return this.weight;
+		return this.weight * this.rampUp;
+	}
+
+	/**
+	 * Return the part of its weight slow start gives the endpoint now: 1 unless it is ramping up after joining or
+	 * coming back.
+	 * @return the factor, greater than 0 and at most 1
+	 * @since 0.2.0
+	 */
+	public double rampUp() {
+		return this.rampUp;
+	}
+
+	/**
+	 * Return what the endpoint's health sources say of it.
+	 * @return the health
+	 * @since 0.2.0
+	 */
+	public EndpointHealth health() {
+		int bits = this.health;
+		if ((bits & BAD) != 0) {
+			return EndpointHealth.UNHEALTHY;
+		}
+		return (bits == 0) ? EndpointHealth.UNCHECKED : EndpointHealth.HEALTHY;
+	}
+
+	/**
+	 * Return the endpoint's active-check score.
+	 * @return the score, or empty while active checks are off for it
+	 * @since 0.2.0
+	 */
+	public OptionalInt healthScore() {
+		int score = this.healthScore;
+		return (score == NO_SCORE) ? OptionalInt.empty() : OptionalInt.of(score);
+	}
+
+	/**
+	 * Return the last status the endpoint's serving watch received, such as {@code SERVING}.
+	 * @return the status name, or {@code null} if none (watch off, nothing received yet, or the endpoint does not
+	 * speak the protocol)
+	 * @since 0.2.0
+	 */
+	public @Nullable String servingStatus() {
+		return this.servingStatus;
 	}
 
 	/**
@@ -324,6 +416,61 @@ public final class Endpoint<T> {
 		}
 		this.weight = weight;
 		return true;
+	}
+
+	// --- health and slow start, changed by the pool ---
+
+	int healthBits() {
+		return this.health;
+	}
+
+	/**
+	 * Replace the bits of {@code mask} with {@code bits}.
+	 * @return the bits before
+	 */
+	int updateHealth(int mask, int bits) {
+		while (true) {
+			int current = this.health;
+			int next = (current & ~mask) | bits;
+			if (current == next || HEALTH.compareAndSet(this, current, next)) {
+				return current;
+			}
+		}
+	}
+
+	void healthScore(int score) {
+		this.healthScore = score;
+	}
+
+	void clearHealthScore() {
+		this.healthScore = NO_SCORE;
+	}
+
+	void servingStatus(@Nullable String status) {
+		this.servingStatus = status;
+	}
+
+	long rampStartedAt() {
+		return this.rampStartedAt;
+	}
+
+	void startRamp(long now, double factor) {
+		this.rampStartedAt = now;
+		this.rampUp = factor;
+	}
+
+	/**
+	 * Move the ramp of the ramp that began at {@code startedAt}; a ramp that began since is left alone.
+	 */
+	void ramp(long startedAt, double factor) {
+		if (factor >= 1.0) {
+			if (RAMP_STARTED_AT.compareAndSet(this, startedAt, NOT_RAMPING)) {
+				this.rampUp = 1.0;
+			}
+		}
+		else if (this.rampStartedAt == startedAt) {
+			this.rampUp = factor;
+		}
 	}
 
 	void payload(T payload) {

@@ -65,6 +65,13 @@ public final class EndpointPool<T> {
 	 * scan does not turn into a probe (a lost CAS, the endpoint a retry avoids) count as due, so the next pick looks
 	 * again.
 	 * EndpointPoolLincheckTests model-checks this.
+	 *
+	 * Health, panic and slow start live in EndpointPoolHealth; the pool tells it of every change that can change how
+	 * many endpoints are eligible (ejection, reinstatement, drain, restore, membership) and of every endpoint that
+	 * joins or comes back (for the ramp). An endpoint whose health (under the current mask) keeps it out is not
+	 * probed either, and does not count towards nextProbeAt; when its health improves, or panic changes the mask,
+	 * the pool publishes `now` as a deadline (probeDue), as any other transition that makes a probe due does, so the
+	 * schedule argument above still holds.
 	 */
 
 	private final String serviceId;
@@ -104,6 +111,8 @@ public final class EndpointPool<T> {
 
 	private final Set<String> drained = ConcurrentHashMap.newKeySet();
 
+	private final EndpointPoolHealth<T> health;
+
 	private volatile boolean retired;
 
 	/**
@@ -142,6 +151,7 @@ public final class EndpointPool<T> {
 		this.ticker = Objects.requireNonNull(ticker, "ticker");
 		this.listener = Objects.requireNonNull(listener, "listener");
 		this.epoch = ticker.read();
+		this.health = new EndpointPoolHealth<>(this, settings.panicThreshold(), settings.slowStart());
 	}
 
 	/**
@@ -224,6 +234,7 @@ public final class EndpointPool<T> {
 		this.retired = true;
 	}
 
+
 	// --- membership ---
 
 	/**
@@ -235,6 +246,7 @@ public final class EndpointPool<T> {
 	public void update(Collection<? extends T> members) {
 		synchronized (this.membershipLock) {
 			Endpoint<T>[] current = this.endpoints;
+			boolean serving = EndpointPoolHealth.anyEligible(current);
 			Map<String, Endpoint<T>> byKey = new HashMap<>(current.length * 2);
 			for (Endpoint<T> endpoint : current) {
 				byKey.put(endpoint.key(), endpoint);
@@ -244,7 +256,7 @@ public final class EndpointPool<T> {
 				String key = this.keyFunction.apply(member);
 				Endpoint<T> endpoint = byKey.remove(key);
 				if (endpoint == null) {
-					endpoint = next.containsKey(key) ? next.get(key) : newEndpoint(key, member);
+					endpoint = next.containsKey(key) ? next.get(key) : newEndpoint(key, member, serving);
 				}
 				else {
 					endpoint.payload(member);
@@ -278,7 +290,7 @@ public final class EndpointPool<T> {
 			}
 			Endpoint<T>[] current = this.endpoints;
 			Endpoint<T>[] next = Arrays.copyOf(current, current.length + 1);
-			next[current.length] = newEndpoint(key, member);
+			next[current.length] = newEndpoint(key, member, EndpointPoolHealth.anyEligible(current));
 			install(next);
 			return true;
 		}
@@ -308,12 +320,17 @@ public final class EndpointPool<T> {
 	private void install(Endpoint<T>[] next) {
 		this.policy.membersChanged(next);
 		this.endpoints = next;
+		this.health.reassessPanic();
+		this.listener.onMembershipChanged(this);
 	}
 
-	private Endpoint<T> newEndpoint(String key, T member) {
-		Endpoint<T> endpoint = new Endpoint<>(this, key, member,
-				this.drained.contains(key) ? Endpoint.DRAINED : Endpoint.UP);
+	private Endpoint<T> newEndpoint(String key, T member, boolean poolServes) {
+		boolean isDrained = this.drained.contains(key);
+		Endpoint<T> endpoint = new Endpoint<>(this, key, member, isDrained ? Endpoint.DRAINED : Endpoint.UP);
 		endpoint.weight(weightOf(member));
+		if (poolServes && !isDrained) {
+			this.health.startRamp(endpoint);
+		}
 		return endpoint;
 	}
 
@@ -338,6 +355,7 @@ public final class EndpointPool<T> {
 		}
 		this.drained.add(key);
 		transitionFromAny(endpoint, Endpoint.DRAINED, 0);
+		this.health.reassessPanic();
 		return true;
 	}
 
@@ -357,6 +375,8 @@ public final class EndpointPool<T> {
 		if (Endpoint.stateOf(word) == Endpoint.DRAINED && endpoint.casStatus(word, Endpoint.pack(Endpoint.UP, 0))) {
 			endpoint.resetFailures();
 			endpoint.forgetLatency();
+			this.health.startRamp(endpoint);
+			this.health.reassessPanic();
 		}
 		return true;
 	}
@@ -543,6 +563,11 @@ public final class EndpointPool<T> {
 				if (state != Endpoint.EJECTED && state != Endpoint.PROBING) {
 					continue;
 				}
+				int health = endpoint.healthBits();
+				if ((health & Endpoint.BAD) != 0 && (health & unhealthyMask()) != 0) {
+					// Kept out by its health: not probed, and not due until its health improves (see reportHealth).
+					continue;
+				}
 				long deadline = Endpoint.deadlineOf(word);
 				if (now >= deadline && endpoint != avoid && contains(candidates, endpoint)) {
 					// EJECTED and expired, or PROBING with a lapsed probe: one CAS wins the lease.
@@ -600,6 +625,8 @@ public final class EndpointPool<T> {
 			endpoint.resetFailures();
 			endpoint.reinstatedAt(now());
 			this.ejected.decrementAndGet();
+			this.health.startRamp(endpoint);
+			this.health.reassessPanic();
 			this.listener.onProbe(this, endpoint, true);
 		}
 	}
@@ -655,6 +682,7 @@ public final class EndpointPool<T> {
 			endpoint.multiplier(multiplier);
 			endpoint.countEjection();
 			schedule(deadline);
+			this.health.reassessPanic();
 			this.listener.onEjection(this, endpoint);
 		}
 		else {
@@ -690,6 +718,36 @@ public final class EndpointPool<T> {
 		}
 		long healthyIntervals = (now - endpoint.reinstatedAt()) / this.outlier.ejectionTime().toNanos();
 		return (int) Math.max(0, multiplier - healthyIntervals);
+	}
+
+	// --- health, panic and slow start (see EndpointPoolHealth) ---
+
+	/**
+	 * Return the health side of this pool: where health sources report, panic, and the slow-start ramp.
+	 * @return the pool's health
+	 * @since 0.2.0
+	 */
+	public EndpointPoolHealth<T> health() {
+		return this.health;
+	}
+
+	int unhealthyMask() {
+		return this.health.unhealthyMask();
+	}
+
+	Endpoint<T>[] members() {
+		return this.endpoints;
+	}
+
+	PoolListener listener() {
+		return this.listener;
+	}
+
+	/**
+	 * Publish {@code now} as a deadline, so that the next pick looks for a probe to lease.
+	 */
+	void probeDue() {
+		schedule(now());
 	}
 
 	/**

@@ -108,6 +108,7 @@ public final class EndpointPools<T> {
 			return false;
 		}
 		pool.retire();
+		this.listener.onPoolRetired(pool);
 		return true;
 	}
 

@@ -120,6 +120,20 @@ public class Lease<T> {
 	}
 
 	/**
+	 * Report a failure to connect: a {@link #recordFailure() failure}, which also lowers the endpoint's active-check
+	 * score where active health checks are on.
+	 * @return whether this call finished the lease
+	 * @since 0.2.0
+	 */
+	public final boolean recordConnectFailure() {
+		if (!recordFailure()) {
+			return false;
+		}
+		this.endpoint.pool().health().reportConnectFailure(this.endpoint);
+		return true;
+	}
+
+	/**
 	 * Give the slot back without an outcome, as when the caller cancelled. A released probe lets the next pick probe
 	 * again; a latency-aware policy learns that the call took at least this long. Idempotent, and safe after the
 	 * endpoint left its pool. Does nothing to an untracked lease, which holds

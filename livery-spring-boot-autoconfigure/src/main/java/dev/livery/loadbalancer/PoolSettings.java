@@ -21,6 +21,10 @@ public final class PoolSettings {
 
 	private OutlierDetection outlier = OutlierDetection.DEFAULTS;
 
+	private int panicThreshold = 50;
+
+	private SlowStart slowStart = SlowStart.OFF;
+
 	private int ringSize = RingHashPolicy.DEFAULT_RING_SIZE;
 
 	private LatencySettings latency = LatencySettings.DEFAULTS;
@@ -31,6 +35,8 @@ public final class PoolSettings {
 	private PoolSettings(PoolSettings from) {
 		this.policy = from.policy;
 		this.outlier = from.outlier;
+		this.panicThreshold = from.panicThreshold;
+		this.slowStart = from.slowStart;
 		this.ringSize = from.ringSize;
 		this.latency = from.latency;
 	}
@@ -57,6 +63,23 @@ public final class PoolSettings {
 	 */
 	public LatencySettings latency() {
 		return this.latency;
+	}
+
+	/**
+	 * Return the panic threshold: while fewer than this percentage of the endpoints that are not drained are
+	 * eligible, the pool ignores what active health checks say; {@code 0} never panics.
+	 * @return the threshold in percent (0-100)
+	 */
+	public int panicThreshold() {
+		return this.panicThreshold;
+	}
+
+	/**
+	 * Return the slow-start settings.
+	 * @return the settings; {@link SlowStart#OFF} by default
+	 */
+	public SlowStart slowStart() {
+		return this.slowStart;
 	}
 
 	/**
@@ -116,10 +139,36 @@ public final class PoolSettings {
 		return copy;
 	}
 
+	/**
+	 * Return a copy with another panic threshold.
+	 * @param panicThreshold the threshold in percent (0-100); {@code 0} never panics
+	 * @return the new settings
+	 */
+	public PoolSettings withPanicThreshold(int panicThreshold) {
+		if (panicThreshold < 0 || panicThreshold > 100) {
+			throw new IllegalArgumentException("panicThreshold must be between 0 and 100 but was " + panicThreshold);
+		}
+		PoolSettings copy = new PoolSettings(this);
+		copy.panicThreshold = panicThreshold;
+		return copy;
+	}
+
+	/**
+	 * Return a copy with other slow-start settings.
+	 * @param slowStart the slow-start settings
+	 * @return the new settings
+	 */
+	public PoolSettings withSlowStart(SlowStart slowStart) {
+		PoolSettings copy = new PoolSettings(this);
+		copy.slowStart = Objects.requireNonNull(slowStart, "slowStart");
+		return copy;
+	}
+
 	@Override
 	public String toString() {
 		return "PoolSettings[policy=" + this.policy.id() + ", outlier=" + this.outlier + ", ringSize="
-				+ this.ringSize + ", latency=" + this.latency + "]";
+				+ this.ringSize + ", latency=" + this.latency + ", panicThreshold=" + this.panicThreshold + ", slowStart="
+				+ this.slowStart + "]";
 	}
 
 }

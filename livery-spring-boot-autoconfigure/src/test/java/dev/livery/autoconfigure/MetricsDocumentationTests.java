@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import dev.livery.loadbalancer.EndpointHealth;
 import dev.livery.loadbalancer.EndpointState;
 import dev.livery.serving.ServingStatus;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MetricsDocumentationTests {
 
 	private static final Map<String, Set<String>> TAG_VALUES = Map.of("state", names(EndpointState.values()),
-			"status", names(ServingStatus.values()), "outcome", Set.of("success", "failure"));
+			"status", names(ServingStatus.values()), "outcome", Set.of("success", "failure"), "health",
+			names(EndpointHealth.values()));
 
 	private static final Pattern PROMQL = Pattern.compile("```promql\\n(.*?)```", Pattern.DOTALL);
 

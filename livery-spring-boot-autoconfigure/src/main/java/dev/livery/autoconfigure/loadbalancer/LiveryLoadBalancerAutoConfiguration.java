@@ -40,7 +40,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 @ConditionalOnBooleanProperty(name = "livery.loadbalancer.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LiveryLoadBalancerProperties.class)
 @LoadBalancerClients(defaultConfiguration = LiveryLoadBalancerClientConfiguration.class)
-@Import(LiveryLoadBalancerAutoConfiguration.ReactiveLeaseReleasingConfiguration.class)
+@Import({ LiveryLoadBalancerAutoConfiguration.ReactiveLeaseReleasingConfiguration.class,
+		LoadBalancerHealthConfiguration.class })
 public final class LiveryLoadBalancerAutoConfiguration {
 
 	@Bean
@@ -106,6 +107,36 @@ public final class LiveryLoadBalancerAutoConfiguration {
 		@Override
 		public void onProbe(EndpointPool<?> pool, Endpoint<?> endpoint, boolean success) {
 			all().forEach((listener) -> listener.onProbe(pool, endpoint, success));
+		}
+
+		@Override
+		public void onPoolRetired(EndpointPool<?> pool) {
+			all().forEach((listener) -> listener.onPoolRetired(pool));
+		}
+
+		@Override
+		public void onMembershipChanged(EndpointPool<?> pool) {
+			all().forEach((listener) -> listener.onMembershipChanged(pool));
+		}
+
+		@Override
+		public void onConnectFailure(EndpointPool<?> pool, Endpoint<?> endpoint) {
+			all().forEach((listener) -> listener.onConnectFailure(pool, endpoint));
+		}
+
+		@Override
+		public void onHealthCheck(EndpointPool<?> pool, Endpoint<?> endpoint, boolean success) {
+			all().forEach((listener) -> listener.onHealthCheck(pool, endpoint, success));
+		}
+
+		@Override
+		public void onHealthChanged(EndpointPool<?> pool, Endpoint<?> endpoint) {
+			all().forEach((listener) -> listener.onHealthChanged(pool, endpoint));
+		}
+
+		@Override
+		public void onPanic(EndpointPool<?> pool, boolean panic) {
+			all().forEach((listener) -> listener.onPanic(pool, panic));
 		}
 
 		private List<PoolListener> all() {

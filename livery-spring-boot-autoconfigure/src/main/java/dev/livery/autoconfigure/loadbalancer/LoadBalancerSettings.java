@@ -15,10 +15,12 @@ import dev.livery.loadbalancer.OutlierDetection;
 import dev.livery.loadbalancer.PickPolicyType;
 import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.loadbalancer.cloud.FailureStatusCodes;
+import dev.livery.loadbalancer.health.HealthSources;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.BeanWrapper;
 import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
 
 /**
@@ -26,7 +28,8 @@ import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
  * {@code livery.loadbalancer.clients.<serviceId>}, bound over a copy of the defaults.
  * <p>
  * <b>Adding settings.</b> This class is the one place. A group, say {@code livery.loadbalancer.slow-start.*}: a
- * public static nested class that extends {@code Group}, with its fields (one line of javadoc each, stating the
+ * public static nested class that extends {@code Group} (or, for a large one, a public class of its own in this
+ * package, such as {@link SlowStartProperties}, whose field here is {@code @NestedConfigurationProperty}), with its fields (one line of javadoc each, stating the
  * bounds of a {@code Duration}; the default in the initialiser), getters and setters, and its checks in
  * {@code validate(SettingsCheck)}; then a {@code final} field holding one, with a getter, here. A single setting: a
  * field with accessors here and its check in {@link #validate(String)}. Nothing else: the copy of the defaults for
@@ -72,6 +75,21 @@ public class LoadBalancerSettings {
 	 * host:port, anything else a glob on host:port or instance id; an instance matching any entry is a member.
 	 */
 	private List<String> nodeMatch = new ArrayList<>();
+
+	@NestedConfigurationProperty
+	private final HealthCheckProperties healthCheck = new HealthCheckProperties();
+
+	@NestedConfigurationProperty
+	private final ServingWatchProperties servingWatch = new ServingWatchProperties();
+
+	/**
+	 * While fewer than this percentage of a service's instances that are not drained are eligible, active health
+	 * checks are ignored (0-100; 0 never).
+	 */
+	private int panicThreshold = 50;
+
+	@NestedConfigurationProperty
+	private final SlowStartProperties slowStart = new SlowStartProperties();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -125,6 +143,26 @@ public class LoadBalancerSettings {
 		return NodeMatch.parse(this.nodeMatch);
 	}
 
+	public HealthCheckProperties getHealthCheck() {
+		return this.healthCheck;
+	}
+
+	public ServingWatchProperties getServingWatch() {
+		return this.servingWatch;
+	}
+
+	public int getPanicThreshold() {
+		return this.panicThreshold;
+	}
+
+	public void setPanicThreshold(int panicThreshold) {
+		this.panicThreshold = panicThreshold;
+	}
+
+	public SlowStartProperties getSlowStart() {
+		return this.slowStart;
+	}
+
 	/**
 	 * Return these settings as the core's settings of one pool.
 	 * @return the pool settings
@@ -133,7 +171,18 @@ public class LoadBalancerSettings {
 		return PoolSettings.DEFAULTS.withPolicy(this.policy)
 			.withOutlier(this.outlier.toOutlierDetection())
 			.withRingSize(this.hash.ringSize)
-			.withLatency(this.latency.toLatencySettings());
+			.withLatency(this.latency.toLatencySettings())
+			.withPanicThreshold(this.panicThreshold)
+			.withSlowStart(this.slowStart.toSlowStart());
+	}
+
+	/**
+	 * Return the health sources these settings turn on.
+	 * @return the active checks' and the serving watch's settings, each {@code null} when off
+	 */
+	public HealthSources toHealthSources() {
+		return new HealthSources(this.healthCheck.isEnabled() ? this.healthCheck.toHealthCheckSettings() : null,
+				this.servingWatch.isEnabled() ? this.servingWatch.toServingWatchSettings() : null);
 	}
 
 	/**
@@ -146,6 +195,7 @@ public class LoadBalancerSettings {
 		SettingsCheck check = new SettingsCheck(prefix);
 		check.between("refresh-interval", this.refreshInterval, MIN_REFRESH_INTERVAL, MAX_REFRESH_INTERVAL);
 		check.parses("node-match", this.nodeMatch, this::toNodeMatch);
+		check.between("panic-threshold", this.panicThreshold, 0, 100);
 		BeanWrapper settings = new BeanWrapperImpl(this);
 		for (PropertyDescriptor property : settings.getPropertyDescriptors()) {
 			if (property.getReadMethod() != null && Group.class.isAssignableFrom(property.getPropertyType())

@@ -35,6 +35,12 @@ final class SettingsCheck {
 		}
 	}
 
+	void atMost(String property, int value, int max) {
+		if (value > max) {
+			throw invalid(property, value, "must be at most " + max);
+		}
+	}
+
 	void between(String property, int value, int min, int max) {
 		if (value < min || value > max) {
 			throw invalid(property, value, "must be between " + min + " and " + max);

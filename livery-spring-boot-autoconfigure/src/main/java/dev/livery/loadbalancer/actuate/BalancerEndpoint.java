@@ -113,6 +113,7 @@ public class BalancerEndpoint {
 		}
 		Map<String, Object> description = new LinkedHashMap<>();
 		description.put("policy", pool.settings().policy().id());
+		description.put("panic", pool.health().isPanic());
 		description.put("endpoints", endpoints);
 		return description;
 	}
@@ -132,6 +133,16 @@ public class BalancerEndpoint {
 		Duration latency = endpoint.latencyEstimate();
 		if (latency != null) {
 			description.put("latency", latency.toString());
+		}
+		description.put("health", endpoint.health().name());
+		endpoint.healthScore().ifPresent((score) -> description.put("healthScore", score));
+		String servingStatus = endpoint.servingStatus();
+		if (servingStatus != null) {
+			description.put("servingStatus", servingStatus);
+		}
+		double rampUp = endpoint.rampUp();
+		if (rampUp < 1.0) {
+			description.put("rampUp", Math.round(rampUp * 1000) / 1000.0);
 		}
 		return description;
 	}

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.livery.loadbalancer.Endpoint;
+import dev.livery.loadbalancer.EndpointHealth;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.EndpointState;
@@ -18,8 +19,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
  * Micrometer metrics of livery's client load balancer, each tagged with {@code service}: gauges
- * {@code livery.loadbalancer.endpoints} (tagged {@code state}) and {@code livery.loadbalancer.in.flight}, counters
- * {@code livery.loadbalancer.ejections} and {@code livery.loadbalancer.probes} (tagged {@code outcome}).
+ * {@code livery.loadbalancer.endpoints} (tagged {@code state} and {@code health}), {@code livery.loadbalancer.in.flight}
+ * and {@code livery.loadbalancer.panic}, counters {@code livery.loadbalancer.ejections},
+ * {@code livery.loadbalancer.probes} and {@code livery.loadbalancer.health.checks} (both tagged {@code outcome}).
  *
  * @since 0.1.0
  */
@@ -69,19 +71,34 @@ public class LoadBalancerMetrics implements MeterBinder, PoolListener {
 		}
 	}
 
+	@Override
+	public void onHealthCheck(EndpointPool<?> pool, Endpoint<?> endpoint, boolean success) {
+		for (MeterRegistry registry : this.registries) {
+			healthChecks(registry, pool.serviceId(), success).increment();
+		}
+	}
+
 	private void register(MeterRegistry registry, String serviceId) {
 		// A pool forgotten and seeded again keeps its meters, which read the registry's current pool.
 		if (!this.registered.computeIfAbsent(registry, (key) -> ConcurrentHashMap.newKeySet()).add(serviceId)) {
 			return;
 		}
 		for (EndpointState state : EndpointState.values()) {
-			Gauge.builder("livery.loadbalancer.endpoints", () -> count(serviceId, state))
-				.description("Endpoints of the service in the given state")
-				.tag("service", serviceId)
-				.tag("state", state.name())
-				.strongReference(true)
-				.register(registry);
+			for (EndpointHealth health : EndpointHealth.values()) {
+				Gauge.builder("livery.loadbalancer.endpoints", () -> count(serviceId, state, health))
+					.description("Endpoints of the service in the given state and health")
+					.tag("service", serviceId)
+					.tag("state", state.name())
+					.tag("health", health.name())
+					.strongReference(true)
+					.register(registry);
+			}
 		}
+		Gauge.builder("livery.loadbalancer.panic", () -> panic(serviceId))
+			.description("1 while the service is in panic (too few eligible endpoints: active health checks ignored)")
+			.tag("service", serviceId)
+			.strongReference(true)
+			.register(registry);
 		Gauge.builder("livery.loadbalancer.in.flight", () -> inFlight(serviceId))
 			.description("Requests to the service picked and not yet completed, failed or cancelled")
 			.tag("service", serviceId)
@@ -90,20 +107,27 @@ public class LoadBalancerMetrics implements MeterBinder, PoolListener {
 		ejections(registry, serviceId);
 		probes(registry, serviceId, true);
 		probes(registry, serviceId, false);
+		healthChecks(registry, serviceId, true);
+		healthChecks(registry, serviceId, false);
 	}
 
-	private int count(String serviceId, EndpointState state) {
+	private int count(String serviceId, EndpointState state, EndpointHealth health) {
 		EndpointPool<?> pool = this.pools.get(serviceId);
 		if (pool == null) {
 			return 0;
 		}
 		int count = 0;
 		for (Endpoint<?> endpoint : pool.endpoints()) {
-			if (endpoint.state() == state) {
+			if (endpoint.state() == state && endpoint.health() == health) {
 				count++;
 			}
 		}
 		return count;
+	}
+
+	private int panic(String serviceId) {
+		EndpointPool<?> pool = this.pools.get(serviceId);
+		return (pool != null && pool.health().isPanic()) ? 1 : 0;
 	}
 
 	private int inFlight(String serviceId) {
@@ -115,6 +139,14 @@ public class LoadBalancerMetrics implements MeterBinder, PoolListener {
 		return Counter.builder("livery.loadbalancer.ejections")
 			.description("Ejections of the service's endpoints, after consecutive failures or a failed probe")
 			.tag("service", serviceId)
+			.register(registry);
+	}
+
+	private static Counter healthChecks(MeterRegistry registry, String serviceId, boolean success) {
+		return Counter.builder("livery.loadbalancer.health.checks")
+			.description("Active health checks of the service's endpoints that finished")
+			.tag("service", serviceId)
+			.tag("outcome", success ? "success" : "failure")
 			.register(registry);
 	}
 

@@ -1,5 +1,12 @@
 package dev.livery.loadbalancer.cloud;
 
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.CompletionContext;
 import org.springframework.cloud.client.loadbalancer.LoadBalancerLifecycle;
@@ -12,7 +19,8 @@ import org.springframework.http.HttpStatusCode;
  * Finishes livery's leases when Spring Cloud reports a load-balanced request complete, reading the real outcome:
  * an error is a failure, and so is a response whose status is one of the service's failure status codes, which
  * Spring Cloud reports as a success. Works for the reactive exchange filters (plain and retrying) and for the
- * blocking client behind {@code RestClient} and {@code RestTemplate}.
+ * blocking client behind {@code RestClient} and {@code RestTemplate}. A failure to connect is reported as such, so that
+ * it also lowers the instance's active-check score.
  *
  * @since 0.1.0
  */
@@ -49,9 +57,33 @@ public class LiveryLoadBalancerLifecycle implements LoadBalancerLifecycle<Object
 					lease.recordSuccess();
 				}
 			}
-			case FAILED -> lease.recordFailure();
+			case FAILED -> {
+				if (isConnectFailure(completionContext.getThrowable())) {
+					lease.recordConnectFailure();
+				}
+				else {
+					lease.recordFailure();
+				}
+			}
 			case DISCARD -> lease.release();
 		}
+	}
+
+	/**
+	 * Return whether a request failed before it reached the instance: the connection was refused, timed out or had
+	 * no route, or the host did not resolve. Such failures also lower the instance's active-check score.
+	 * @param failure what the request failed with, possibly wrapped
+	 * @return whether it is a connect failure
+	 */
+	static boolean isConnectFailure(@Nullable Throwable failure) {
+		int depth = 0;
+		for (Throwable cause = failure; cause != null && depth < 10; cause = cause.getCause(), depth++) {
+			if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
+					|| cause instanceof UnknownHostException || cause instanceof HttpConnectTimeoutException) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 }

@@ -8,12 +8,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.livery.loadbalancer.Endpoint;
+import dev.livery.loadbalancer.EndpointHealth;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.PoolListener;
 
 /**
  * What happened during the demo, in order: the story's steps and what livery did about them. Livery's side arrives
- * as a {@link PoolListener} bean of the client application, the way an application would log or alert on it.
+ * as a {@link PoolListener} bean of the client application, the way an application would log or alert on it:
+ * ejections and probes, and the health changes its serving watch ({@code livery.loadbalancer.serving-watch.enabled})
+ * brings when a backend says {@code NOT_SERVING} or {@code SERVING}.
  */
 final class DemoEvents implements PoolListener {
 
@@ -30,9 +33,9 @@ final class DemoEvents implements PoolListener {
 		PROBE_SUCCEEDED,
 		/** A probe failed: ejected again, for longer. */
 		PROBE_FAILED,
-		/** The client took a backend out of rotation. */
+		/** livery took a backend out of rotation: it said NOT_SERVING on its watch stream. */
 		DRAINED,
-		/** The client put a backend back into rotation. */
+		/** livery put a backend back into rotation: it said SERVING again. */
 		RESTORED
 
 	}
@@ -96,6 +99,18 @@ final class DemoEvents implements PoolListener {
 		else {
 			this.failedProbes.put(endpoint.key(), Boolean.TRUE);
 			record(Kind.PROBE_FAILED, name, name + " probed: still failing");
+		}
+	}
+
+	@Override
+	public void onHealthChanged(EndpointPool<?> pool, Endpoint<?> endpoint) {
+		String name = nameOf(endpoint.key());
+		if (endpoint.health() == EndpointHealth.UNHEALTHY) {
+			record(Kind.DRAINED, name, name + " said " + endpoint.servingStatus()
+					+ " on its watch stream: out of rotation, no new calls go there");
+		}
+		else {
+			record(Kind.RESTORED, name, name + " said " + endpoint.servingStatus() + " on its watch stream: back in rotation");
 		}
 	}
 

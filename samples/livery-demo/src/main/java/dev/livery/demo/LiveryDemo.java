@@ -9,8 +9,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import dev.livery.loadbalancer.Endpoint;
+import dev.livery.loadbalancer.EndpointHealth;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
+import dev.livery.loadbalancer.EndpointState;
 import dev.livery.demo.DemoEvents.Kind;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -54,8 +56,6 @@ public final class LiveryDemo {
 	private ConfigurableApplicationContext client;
 
 	private EndpointPools<?> pools;
-
-	private ServingWatcher watcher;
 
 	private double storyEnd;
 
@@ -200,21 +200,21 @@ public final class LiveryDemo {
 			numbers.add(numbers1);
 			total += numbers1.sent();
 			Endpoint<?> endpoint = (pool != null) ? pool.endpoint(backend.key()) : null;
-			String state = (endpoint != null) ? endpoint.state().name() : "-";
+			String state = (endpoint != null) ? livery(endpoint) : "-";
 			int inFlight = (endpoint != null) ? endpoint.inFlight() : 0;
 			second.add(new DemoReport.Row(from, now, backend.name(), backend.doing(), state, numbers1.sent(),
 					numbers1.errors(), inFlight));
 		}
 		StringBuilder table = new StringBuilder();
 		table.append(String.format(Locale.ROOT, "-- %s %s%n", DemoClock.format(now).trim(), "-".repeat(72)));
-		table.append(String.format(Locale.ROOT, "   %-10s %-14s %-8s %6s %8s %10s %7s %8s%n", "backend", "story",
+		table.append(String.format(Locale.ROOT, "   %-10s %-14s %-11s %6s %8s %10s %7s %8s%n", "backend", "story",
 				"livery", "share", "calls/s", "in flight", "errors", "p99"));
 		for (int i = 0; i < second.size(); i++) {
 			DemoReport.Row row = second.get(i);
 			Traffic.Second n = numbers.get(i);
 			String share = (total == 0) ? "-" : Math.round(100.0 * row.sent() / total) + "%";
 			String p99 = (n.p99Nanos() < 0) ? "-" : (n.p99Nanos() / 1_000_000) + " ms";
-			table.append(String.format(Locale.ROOT, "   %-10s %-14s %-8s %6s %8d %10d %7d %8s%n", row.backend(),
+			table.append(String.format(Locale.ROOT, "   %-10s %-14s %-11s %6s %8d %10d %7d %8s%n", row.backend(),
 					row.doing(), row.state(), share, row.sent(), row.inFlight(), row.errors(), p99));
 		}
 		synchronized (this.out) {
@@ -225,6 +225,17 @@ public final class LiveryDemo {
 			this.rows.addAll(second);
 		}
 		return now;
+	}
+
+	/**
+	 * What livery makes of a backend: its state, or, while it is up but its serving watch keeps it out, what it said.
+	 */
+	private static String livery(Endpoint<?> endpoint) {
+		if (endpoint.state() == EndpointState.UP && endpoint.health() == EndpointHealth.UNHEALTHY) {
+			String said = endpoint.servingStatus();
+			return (said != null) ? said : EndpointHealth.UNHEALTHY.name();
+		}
+		return endpoint.state().name();
 	}
 
 	// --- start and stop ---
@@ -282,8 +293,6 @@ public final class LiveryDemo {
 		this.out.printf(Locale.ROOT, "Warming up for %.0f s...%n%n", warmUp);
 		sleep(warmUp);
 		this.traffic.reset();
-		this.watcher = new ServingWatcher(() -> this.pools.get(SERVICE), this.events);
-		this.backends.forEach(this.watcher::watch);
 		for (DemoBackend backend : this.backends) {
 			this.traffic.counters(backend.key()).roll();
 		}
@@ -292,9 +301,6 @@ public final class LiveryDemo {
 	private void stop() {
 		this.storyEnd = this.clock.seconds();
 		this.traffic.stop();
-		if (this.watcher != null) {
-			this.watcher.stop();
-		}
 		sleep(0.3);
 		if (this.client != null) {
 			this.client.close();

@@ -28,8 +28,8 @@ class LiveryDemoTests {
 
 		assertThat(output).contains("backend-3 ejected after 5 failures in a row")
 			.contains("== What livery did")
-			.contains("backend-4 said NOT_SERVING on its watch stream: drained")
-			.contains("backend-1 said NOT_SERVING on its watch stream: drained")
+			.contains("backend-4 said NOT_SERVING on its watch stream: out of rotation")
+			.contains("backend-1 said NOT_SERVING on its watch stream: out of rotation")
 			.containsPattern("backend-4 drained from [0-9.]+ s to [0-9.]+ s: 0 calls sent to it");
 		List<Event> events = report.events();
 		assertThat(events).anySatisfy((event) -> {
