@@ -15,6 +15,7 @@ import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.server.RequestPredicate;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -62,7 +63,21 @@ public class DashboardHandler {
 	 * @return the routes
 	 */
 	public RouterFunction<ServerResponse> routes(String path) {
-		return RouterFunctions.route().GET(path, (request) -> page()).GET(path + EVENTS, (request) -> events()).build();
+		return routes(path, (request) -> true);
+	}
+
+	/**
+	 * Route {@code GET {path}} to the page and {@code GET {path}/events} to the event stream, for the requests that
+	 * match a predicate (the others are left to the rest of the application, which usually answers 404).
+	 * @param path the page's path, starting with {@code /}
+	 * @param where which requests may see the dashboard
+	 * @return the routes
+	 */
+	public RouterFunction<ServerResponse> routes(String path, RequestPredicate where) {
+		return RouterFunctions.route()
+			.GET(path, where, (request) -> page())
+			.GET(path + EVENTS, where, (request) -> events())
+			.build();
 	}
 
 	/**

@@ -18,8 +18,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -37,6 +40,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @ConditionalOnBooleanProperty("livery.dashboard.enabled")
 @EnableConfigurationProperties(DashboardProperties.class)
 public final class DashboardAutoConfiguration {
+
+	private static final String MANAGEMENT_SERVER = "org.springframework.boot.actuate.autoconfigure.web.server."
+			+ "ManagementContextAutoConfiguration";
 
 	DashboardAutoConfiguration() {
 	}
@@ -61,8 +67,34 @@ public final class DashboardAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "liveryDashboardRouter")
-	RouterFunction<ServerResponse> liveryDashboardRouter(DashboardHandler handler, DashboardProperties properties) {
-		return handler.routes(properties.getPath());
+	RouterFunction<ServerResponse> liveryDashboardRouter(DashboardHandler handler, DashboardProperties properties,
+			ApplicationContext context) {
+		if (!properties.isManagementPortOnly()) {
+			return handler.routes(properties.getPath());
+		}
+		if (!hasManagementPortOfItsOwn(context.getEnvironment())) {
+			throw new InvalidConfigurationPropertyValueException("livery.dashboard.management-port-only", true,
+					"needs management.server.port set to a port of its own (and Spring Boot Actuator)");
+		}
+		// WebFlux serves this context's routes on the management port too, through the management server's own
+		// child context: a request is served there exactly when its exchange belongs to another context.
+		return handler.routes(properties.getPath(),
+				(request) -> request.exchange().getApplicationContext() != context);
+	}
+
+	/**
+	 * Whether a management server of its own will run, as Spring Boot Actuator decides (ManagementPortType).
+	 */
+	private static boolean hasManagementPortOfItsOwn(Environment environment) {
+		if (!ClassUtils.isPresent(MANAGEMENT_SERVER, DashboardAutoConfiguration.class.getClassLoader())) {
+			return false;
+		}
+		Integer managementPort = environment.getProperty("management.server.port", Integer.class);
+		if (managementPort == null || managementPort < 0) {
+			return false;
+		}
+		Integer serverPort = environment.getProperty("server.port", Integer.class, 8080);
+		return managementPort == 0 || !managementPort.equals(serverPort);
 	}
 
 }

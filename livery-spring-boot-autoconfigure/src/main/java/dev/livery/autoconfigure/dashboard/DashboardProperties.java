@@ -27,6 +27,12 @@ public class DashboardProperties implements InitializingBean {
 	 */
 	private String path = "/livery/dashboard";
 
+	/**
+	 * Whether the dashboard is served only on the management port (management.server.port, which must then be a
+	 * port of its own) and answers 404 on the application's port.
+	 */
+	private boolean managementPortOnly;
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -41,6 +47,14 @@ public class DashboardProperties implements InitializingBean {
 
 	public void setPath(String path) {
 		this.path = path;
+	}
+
+	public boolean isManagementPortOnly() {
+		return this.managementPortOnly;
+	}
+
+	public void setManagementPortOnly(boolean managementPortOnly) {
+		this.managementPortOnly = managementPortOnly;
 	}
 
 	@Override

@@ -131,6 +131,28 @@ class DashboardAutoConfigurationTests {
 	}
 
 	@Test
+	void runWithManagementPortOnlyButNoManagementPortShouldFail() {
+		this.contextRunner.withPropertyValues("livery.dashboard.enabled=true", "livery.dashboard.management-port-only=true")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("livery.dashboard.management-port-only")
+				.hasMessageContaining("management.server.port"));
+	}
+
+	@Test
+	void runWithManagementPortOnlyOnTheSamePortShouldFail() {
+		this.contextRunner
+			.withPropertyValues("livery.dashboard.enabled=true", "livery.dashboard.management-port-only=true",
+					"server.port=8081", "management.server.port=8081")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("livery.dashboard.management-port-only"));
+	}
+
+	@Test
 	void concurrencyLimitShouldNotCountTheDashboardWhenEnabled() {
 		this.withEverything
 			.withPropertyValues("livery.dashboard.enabled=true", "livery.dashboard.path=/ops/dashboard",
