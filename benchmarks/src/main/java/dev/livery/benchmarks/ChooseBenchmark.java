@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import dev.livery.loadbalancer.EndpointPools;
-import dev.livery.loadbalancer.OutlierDetection;
-import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.PickPolicyType;
+import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.loadbalancer.PoolListener;
 import dev.livery.loadbalancer.Ticker;
 import dev.livery.loadbalancer.cloud.FailureStatusCodes;
@@ -76,8 +76,8 @@ public class ChooseBenchmark {
 			var supplier = Instances.supplier(Instances.list(this.instances));
 			this.request = Instances.request();
 			this.loadBalancer = switch (this.balancer) {
-				case "livery-p2c" -> livery(supplier, PickPolicy.P2C);
-				case "livery-rr" -> livery(supplier, PickPolicy.ROUND_ROBIN);
+				case "livery-p2c" -> livery(supplier, PickPolicyType.P2C);
+				case "livery-rr" -> livery(supplier, PickPolicyType.ROUND_ROBIN);
 				case "sc-round-robin" -> new RoundRobinLoadBalancer(supplier, Instances.SERVICE);
 				case "sc-random" -> new RandomLoadBalancer(supplier, Instances.SERVICE);
 				case "sc-round-robin-caching" -> new RoundRobinLoadBalancer(Instances.caching(supplier),
@@ -97,11 +97,11 @@ public class ChooseBenchmark {
 		}
 
 		private static LiveryLoadBalancer livery(ObjectProvider<ServiceInstanceListSupplier> supplier,
-				PickPolicy policy) {
+				PickPolicyType policy) {
 			EndpointPools<ServiceInstance> pools = new EndpointPools<>(LiveryLoadBalancer::key, Ticker.system(),
 					PoolListener.NONE);
-			return new LiveryLoadBalancer(Instances.SERVICE, supplier, pools, policy, OutlierDetection.DEFAULTS,
-					FailureStatusCodes.SERVER_ERRORS, Duration.ofSeconds(1));
+			return new LiveryLoadBalancer(Instances.SERVICE, supplier, pools,
+					PoolSettings.DEFAULTS.withPolicy(policy), FailureStatusCodes.SERVER_ERRORS, Duration.ofSeconds(1));
 		}
 
 	}

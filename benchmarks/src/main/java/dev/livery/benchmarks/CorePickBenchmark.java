@@ -5,8 +5,8 @@ import java.util.concurrent.TimeUnit;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.Lease;
-import dev.livery.loadbalancer.OutlierDetection;
-import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.PickPolicyType;
+import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.loadbalancer.PoolListener;
 import dev.livery.loadbalancer.Ticker;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
@@ -41,7 +41,7 @@ public class CorePickBenchmark {
 	public static class Pool {
 
 		@Param({ "P2C", "ROUND_ROBIN" })
-		public PickPolicy policy;
+		public PickPolicyType policy;
 
 		@Param("16")
 		public int instances;
@@ -52,7 +52,7 @@ public class CorePickBenchmark {
 		public void setUp() {
 			EndpointPools<ServiceInstance> pools = new EndpointPools<>(LiveryLoadBalancer::key, Ticker.system(),
 					PoolListener.NONE);
-			this.pool = pools.ensure(Instances.SERVICE, this.policy, OutlierDetection.DEFAULTS,
+			this.pool = pools.ensure(Instances.SERVICE, PoolSettings.DEFAULTS.withPolicy(this.policy),
 					Instances.list(this.instances));
 		}
 

@@ -13,7 +13,6 @@ import dev.livery.loadbalancer.Endpoint;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.EndpointState;
-import dev.livery.loadbalancer.PickPolicy;
 import dev.livery.serving.ServingStatus;
 import dev.livery.serving.ServingStatusStore;
 
@@ -146,7 +145,7 @@ public final class DashboardSnapshots {
 		JsonWriter json = this.json;
 		Totals totals = this.totals;
 		totals.clear();
-		json.beginObject().name("service").value(serviceId).name("policy").value(policy(pool));
+		json.beginObject().name("service").value(serviceId).name("policy").value(pool.settings().policy().id());
 		json.name("endpoints").beginArray();
 		List<? extends Endpoint<?>> endpoints = pool.endpoints();
 		for (Endpoint<?> endpoint : endpoints) {
@@ -193,6 +192,7 @@ public final class DashboardSnapshots {
 		json.name("inFlight").value(endpoint.inFlight());
 		json.name("consecutiveFailures").value(endpoint.consecutiveFailures());
 		json.name("ejections").value(endpoint.ejections());
+		json.name("weight").value(endpoint.weight());
 		if (state == EndpointState.EJECTED) {
 			json.name("ejectionTimeRemainingMillis").value(endpoint.ejectionTimeRemaining().toMillis());
 		}
@@ -209,19 +209,6 @@ public final class DashboardSnapshots {
 		}
 	}
 
-	/** Cumulative successes of an endpoint, or -1 while the load balancer does not count them. */
-	private static long successes(Endpoint<?> endpoint) {
-		return -1;
-	}
-
-	/** Cumulative failures of an endpoint, or -1 while the load balancer does not count them. */
-	private static long failures(Endpoint<?> endpoint) {
-		return -1;
-	}
-
-	private static String policy(EndpointPool<?> pool) {
-		return (pool.policy() == PickPolicy.P2C) ? "p2c" : "round-robin";
-	}
 
 	// --- concurrency limit ---
 
@@ -272,10 +259,9 @@ public final class DashboardSnapshots {
 
 		void advance(Endpoint<?> endpoint, int generation, boolean rates) {
 			this.generation = generation;
-			long failed = failures(endpoint);
-			long successes = successes(endpoint);
-			long completed = (failed < 0 || successes < 0) ? -1 : successes + failed;
-			this.hasDelta = rates && this.completed >= 0 && completed >= 0;
+			long failed = endpoint.failures();
+			long completed = endpoint.successes() + failed;
+			this.hasDelta = rates && this.completed >= 0;
 			if (this.hasDelta) {
 				// Counters only grow; max() keeps a rate sane should one ever be reset under us.
 				this.deltaCompleted = Math.max(0, completed - this.completed);

@@ -46,6 +46,10 @@ public final class Endpoint<T> {
 
 	private static final VarHandle EJECTIONS;
 
+	private static final VarHandle SUCCESSES;
+
+	private static final VarHandle FAILURE_COUNT;
+
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -53,6 +57,8 @@ public final class Endpoint<T> {
 			IN_FLIGHT = lookup.findVarHandle(Endpoint.class, "inFlight", int.class);
 			FAILURES = lookup.findVarHandle(Endpoint.class, "consecutiveFailures", int.class);
 			EJECTIONS = lookup.findVarHandle(Endpoint.class, "ejections", long.class);
+			SUCCESSES = lookup.findVarHandle(Endpoint.class, "successes", long.class);
+			FAILURE_COUNT = lookup.findVarHandle(Endpoint.class, "failures", long.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -72,6 +78,10 @@ public final class Endpoint<T> {
 	private volatile int consecutiveFailures;
 
 	private volatile long ejections;
+
+	private volatile long successes;
+
+	private volatile long failures;
 
 	/** Number of the latest ejection in the current run; decays while the endpoint stays healthy. */
 	private volatile int multiplier;
@@ -124,6 +134,25 @@ public final class Endpoint<T> {
 	}
 
 	/**
+	 * Return whether a policy may choose this endpoint now: it is {@link EndpointState#UP}. (The single probe of an
+	 * expired ejection is chosen by the pool, not by a policy.)
+	 * @return whether eligible
+	 * @since 0.2.0
+	 */
+	public boolean isEligible() {
+		return stateOf(this.status) == UP;
+	}
+
+	/**
+	 * Return the endpoint's weight: policies give it a share of the traffic proportional to this.
+	 * @return the weight, at least 1
+	 * @since 0.2.0
+	 */
+	public int weight() {
+		return 1;
+	}
+
+	/**
 	 * Return the number of requests picked for this endpoint and not yet completed, failed or cancelled.
 	 * @return requests in flight
 	 */
@@ -137,6 +166,24 @@ public final class Endpoint<T> {
 	 */
 	public int consecutiveFailures() {
 		return this.consecutiveFailures;
+	}
+
+	/**
+	 * Return how many requests to this endpoint have succeeded since it joined its pool.
+	 * @return the cumulative number of successes
+	 * @since 0.2.0
+	 */
+	public long successes() {
+		return this.successes;
+	}
+
+	/**
+	 * Return how many requests to this endpoint have failed since it joined its pool.
+	 * @return the cumulative number of failures
+	 * @since 0.2.0
+	 */
+	public long failures() {
+		return this.failures;
 	}
 
 	/**
@@ -187,10 +234,6 @@ public final class Endpoint<T> {
 		return STATUS.compareAndSet(this, expected, next);
 	}
 
-	boolean isUp() {
-		return stateOf(this.status) == UP;
-	}
-
 	// --- counters ---
 
 	void acquire() {
@@ -202,7 +245,12 @@ public final class Endpoint<T> {
 	}
 
 	int recordFailure() {
+		FAILURE_COUNT.getAndAdd(this, 1L);
 		return (int) FAILURES.getAndAdd(this, 1) + 1;
+	}
+
+	void countSuccess() {
+		SUCCESSES.getAndAdd(this, 1L);
 	}
 
 	void resetFailures() {

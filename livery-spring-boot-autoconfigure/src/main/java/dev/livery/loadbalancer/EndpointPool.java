@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -18,8 +17,8 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The endpoints of one service and the state that decides where its next request goes: power of two choices on
- * requests in flight, outlier ejection, and a single probe per expired ejection.
+ * The endpoints of one service and the state that decides where its next request goes: a {@link PickPolicy} (power
+ * of two choices on requests in flight by default), outlier ejection, and a single probe per expired ejection.
  *
  * <p>Picks ({@link #pick}) and outcomes ({@link Lease}) are lock-free and allocate nothing but the lease.
  * Membership changes ({@link #update}, {@link #add}, {@link #remove}) are rare and serialised; the state of
@@ -33,26 +32,39 @@ public final class EndpointPool<T> {
 	/*
 	 * Implementation note.
 	 *
-	 * Picks read a copy-on-write array of endpoints, so they never wait for a membership change. P2C (Mitzenmacher,
-	 * "The Power of Two Choices in Randomized Load Balancing") compares two *distinct* endpoints: sampling with
-	 * replacement, as Envoy does, picks the busier of two hosts a quarter of the time. The fast path assumes every
-	 * endpoint is UP, which the notUp counter hints at; the two endpoints it draws are re-checked, and any doubt
-	 * sends the pick down the slow path, which reservoir-samples two eligible endpoints in one pass.
+	 * Picks read a copy-on-write array of endpoints, so they never wait for a membership change; the policy chooses
+	 * among them (see PickPolicy) and the pool adds what is common to every policy: the probe, the in-flight slot,
+	 * and the fallback to the endpoint a retry avoids.
 	 *
 	 * Ejection follows Envoy's outlier detection: consecutive failures eject, the n-th ejection in a row lasts
 	 * min(n x base, max), the multiplier decays by one for every base interval spent healthy, and at most
-	 * max-ejection-percent of the pool is out at once (one endpoint is always ejectable). The ejection budget is
-	 * reserved on the `ejected` counter before the endpoint's CAS, and given back if the CAS loses, so the bound
-	 * holds under races. Reinstatement follows Finagle's failure accrual and Linkerd: once an ejection expires,
-	 * exactly one pick wins the CAS EJECTED -> PROBING, and only its outcome reinstates (PROBING -> UP) or ejects
-	 * again (PROBING -> EJECTED, longer). Nobody else is sent to a PROBING endpoint. A probe that never answers
-	 * lapses after one base ejection time, so a lost lease cannot strand an endpoint.
+	 * max-ejection-percent of the endpoints that are not drained are out at once (one endpoint is always
+	 * ejectable). The ejection budget is reserved on the `ejected` counter before the endpoint's CAS, and given back
+	 * if the CAS loses, so the bound holds under races. Reinstatement follows Finagle's failure accrual and Linkerd:
+	 * once an ejection expires, exactly one pick wins the CAS EJECTED -> PROBING, and only its outcome reinstates
+	 * (PROBING -> UP) or ejects again (PROBING -> EJECTED, longer). Nobody else is sent to a PROBING endpoint until
+	 * the probe answers. A probe lease can only be lost by a caller that never reports back, so it lapses late:
+	 * after max-ejection-time for a tracked lease (whose every path finishes it), after one ejection time for an
+	 * untracked one (a bare choose whose caller may never report).
 	 *
-	 * The pool checks for expired ejections only while something is ejected, and then only once the clock passes
-	 * nextProbeAt, the earliest deadline it knows of; the clock is not read on a pick otherwise.
+	 * The probe schedule. The pool looks for expired ejections only while something is ejected, and then only once
+	 * the clock passes nextProbeAt, a lower bound of every EJECTED or PROBING deadline. Every transition that sets a
+	 * deadline (eject, probe lease, failed probe, cancelled probe) publishes it with schedule(deadline): CAS of the
+	 * endpoint's status, then a bump of deadlineVersion, then nextProbeAt = min(nextProbeAt, deadline). A scan may
+	 * raise nextProbeAt to the earliest deadline it saw, which is only safe if no deadline appeared behind its back:
+	 * it reads deadlineVersion before the scan, writes its result, and scans again if the version moved. That is
+	 * enough: a deadline the scan missed was set by a status CAS after the scan read that endpoint, hence bumped the
+	 * version after the scan began; if the bump came before the scan's write, the scan sees it and retries; if
+	 * after, so did the schedule's min, which lowers the scan's write. The scan reads the member array after the
+	 * version, so an endpoint that joined and was ejected before the scan began is in it. Expired deadlines that a
+	 * scan does not turn into a probe (a lost CAS, the endpoint a retry avoids) count as due, so the next pick looks
+	 * again.
+	 * EndpointPoolLincheckTests model-checks this.
 	 */
 
 	private final String serviceId;
+
+	private final PoolSettings settings;
 
 	private final PickPolicy policy;
 
@@ -71,16 +83,14 @@ public final class EndpointPool<T> {
 	@SuppressWarnings("unchecked")
 	private volatile Endpoint<T>[] endpoints = new Endpoint[0];
 
-	/** Endpoints in the array that are not UP; a hint for the fast path. */
-	private final AtomicInteger notUp = new AtomicInteger();
-
 	/** Endpoints EJECTED or PROBING; the ejection budget is reserved here. */
 	private final AtomicInteger ejected = new AtomicInteger();
 
-	/** Earliest deadline (ticks) of an EJECTED or PROBING endpoint, or Long.MAX_VALUE. */
+	/** At most the earliest deadline (ticks) of an EJECTED or PROBING endpoint; Long.MAX_VALUE if none. */
 	private final AtomicLong nextProbeAt = new AtomicLong(Long.MAX_VALUE);
 
-	private final AtomicInteger cursor = new AtomicInteger();
+	/** Bumped by every new deadline before it lowers nextProbeAt; see the implementation note. */
+	private final AtomicLong deadlineVersion = new AtomicLong();
 
 	private final Set<String> drained = ConcurrentHashMap.newKeySet();
 
@@ -89,17 +99,18 @@ public final class EndpointPool<T> {
 	/**
 	 * Create an empty pool.
 	 * @param serviceId the service the pool balances
-	 * @param policy how to choose among eligible endpoints
-	 * @param outlier when to eject endpoints
+	 * @param settings how the pool picks and when it ejects
 	 * @param keyFunction the identity ({@code host:port}) of a payload
 	 * @param ticker the time source
 	 * @param listener told of ejections and probes
+	 * @since 0.2.0
 	 */
-	public EndpointPool(String serviceId, PickPolicy policy, OutlierDetection outlier,
-			Function<? super T, String> keyFunction, Ticker ticker, PoolListener listener) {
+	public EndpointPool(String serviceId, PoolSettings settings, Function<? super T, String> keyFunction,
+			Ticker ticker, PoolListener listener) {
 		this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
-		this.policy = Objects.requireNonNull(policy, "policy");
-		this.outlier = Objects.requireNonNull(outlier, "outlier");
+		this.settings = Objects.requireNonNull(settings, "settings");
+		this.policy = settings.policy().newPolicy(settings);
+		this.outlier = settings.outlier();
 		this.keyFunction = Objects.requireNonNull(keyFunction, "keyFunction");
 		this.ticker = Objects.requireNonNull(ticker, "ticker");
 		this.listener = Objects.requireNonNull(listener, "listener");
@@ -115,7 +126,16 @@ public final class EndpointPool<T> {
 	}
 
 	/**
-	 * Return how this pool chooses among eligible endpoints.
+	 * Return this pool's settings.
+	 * @return the settings
+	 * @since 0.2.0
+	 */
+	public PoolSettings settings() {
+		return this.settings;
+	}
+
+	/**
+	 * Return this pool's policy instance.
 	 * @return the policy
 	 */
 	public PickPolicy policy() {
@@ -207,7 +227,7 @@ public final class EndpointPool<T> {
 			for (Endpoint<T> gone : byKey.values()) {
 				markRemoved(gone);
 			}
-			this.endpoints = next.values().toArray(new Endpoint[0]);
+			install(next.values().toArray(new Endpoint[0]));
 		}
 	}
 
@@ -227,7 +247,7 @@ public final class EndpointPool<T> {
 			Endpoint<T>[] current = this.endpoints;
 			Endpoint<T>[] next = Arrays.copyOf(current, current.length + 1);
 			next[current.length] = newEndpoint(key, member);
-			this.endpoints = next;
+			install(next);
 			return true;
 		}
 	}
@@ -244,7 +264,7 @@ public final class EndpointPool<T> {
 			for (int i = 0; i < next.size(); i++) {
 				if (next.get(i).key().equals(key)) {
 					markRemoved(next.remove(i));
-					this.endpoints = next.toArray(new Endpoint[0]);
+					install(next.toArray(new Endpoint[0]));
 					return true;
 				}
 			}
@@ -252,19 +272,18 @@ public final class EndpointPool<T> {
 		}
 	}
 
+	/** Called under the membership lock. */
+	private void install(Endpoint<T>[] next) {
+		this.policy.membersChanged(next);
+		this.endpoints = next;
+	}
+
 	private Endpoint<T> newEndpoint(String key, T member) {
-		boolean isDrained = this.drained.contains(key);
-		if (isDrained) {
-			this.notUp.incrementAndGet();
-		}
-		return new Endpoint<>(this, key, member, isDrained ? Endpoint.DRAINED : Endpoint.UP);
+		return new Endpoint<>(this, key, member, this.drained.contains(key) ? Endpoint.DRAINED : Endpoint.UP);
 	}
 
 	private void markRemoved(Endpoint<T> endpoint) {
-		int previous = transitionFromAny(endpoint, Endpoint.REMOVED, 0);
-		if (previous != Endpoint.UP && previous != Endpoint.REMOVED) {
-			this.notUp.decrementAndGet();
-		}
+		transitionFromAny(endpoint, Endpoint.REMOVED, 0);
 	}
 
 	/**
@@ -279,10 +298,7 @@ public final class EndpointPool<T> {
 			return false;
 		}
 		this.drained.add(key);
-		int previous = transitionFromAny(endpoint, Endpoint.DRAINED, 0);
-		if (previous == Endpoint.UP) {
-			this.notUp.incrementAndGet();
-		}
+		transitionFromAny(endpoint, Endpoint.DRAINED, 0);
 		return true;
 	}
 
@@ -300,7 +316,6 @@ public final class EndpointPool<T> {
 		long word = endpoint.status();
 		if (Endpoint.stateOf(word) == Endpoint.DRAINED && endpoint.casStatus(word, Endpoint.pack(Endpoint.UP, 0))) {
 			endpoint.resetFailures();
-			this.notUp.decrementAndGet();
 		}
 		return true;
 	}
@@ -333,7 +348,7 @@ public final class EndpointPool<T> {
 	 * @return the lease, or {@code null} if no endpoint is eligible
 	 */
 	public @Nullable Lease<T> pick() {
-		return pick(Lease::new, null, true);
+		return pick(Lease::new, null, null, true);
 	}
 
 	/**
@@ -342,26 +357,42 @@ public final class EndpointPool<T> {
 	 * @param factory creates the lease
 	 * @param avoid an endpoint to pick only if nothing else is eligible (the previous attempt of a retry), or
 	 * {@code null}
-	 * @param tracked whether the lease takes an in-flight slot and may be a probe; an untracked lease (for callers
-	 * that never report back) only records outcomes if told any
+	 * @param tracked whether the lease takes an in-flight slot; an untracked lease (for callers that may never
+	 * report back) holds no slot and only records outcomes if told any
 	 * @return the lease, or {@code null} if no endpoint is eligible
 	 */
 	public <L extends Lease<T>> @Nullable L pick(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
 			boolean tracked) {
+		return pick(factory, avoid, null, tracked);
+	}
+
+	/**
+	 * Pick an endpoint for a request with an affinity key.
+	 * @param <L> the type of lease
+	 * @param factory creates the lease
+	 * @param avoid an endpoint to pick only if nothing else is eligible (the previous attempt of a retry), or
+	 * {@code null}
+	 * @param key the request's affinity key, for policies that hash, or {@code null}
+	 * @param tracked whether the lease takes an in-flight slot; an untracked lease (for callers that may never
+	 * report back) holds no slot and only records outcomes if told any
+	 * @return the lease, or {@code null} if no endpoint is eligible
+	 * @since 0.2.0
+	 */
+	public <L extends Lease<T>> @Nullable L pick(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
+			@Nullable String key, boolean tracked) {
 		Endpoint<T>[] current = this.endpoints;
-		int n = current.length;
-		if (n == 0) {
+		if (current.length == 0) {
 			return null;
 		}
-		if (tracked && this.ejected.get() > 0) {
-			L probe = tryProbe(factory, current, avoid);
+		if (this.ejected.get() > 0) {
+			L probe = tryProbe(factory, avoid, tracked);
 			if (probe != null) {
 				return probe;
 			}
 		}
-		Endpoint<T> chosen = (this.policy == PickPolicy.P2C) ? powerOfTwo(current, avoid) : roundRobin(current, avoid);
+		Endpoint<T> chosen = this.policy.choose(current, avoid, key);
 		if (chosen == null && avoid != null) {
-			chosen = (this.policy == PickPolicy.P2C) ? powerOfTwo(current, null) : roundRobin(current, null);
+			chosen = this.policy.choose(current, null, key);
 		}
 		if (chosen == null) {
 			return null;
@@ -372,120 +403,62 @@ public final class EndpointPool<T> {
 		return factory.create(chosen, 0, tracked);
 	}
 
-	private @Nullable Endpoint<T> powerOfTwo(Endpoint<T>[] current, @Nullable Endpoint<T> avoid) {
-		int n = current.length;
-		if (avoid == null && this.notUp.get() == 0) {
-			if (n == 1) {
-				Endpoint<T> only = current[0];
-				if (only.isUp()) {
-					return only;
-				}
-			}
-			else {
-				// One 64-bit draw gives both indices, each scaled by multiplication rather than division (Lemire).
-				long bits = ThreadLocalRandom.current().nextLong();
-				int i = (int) (((bits >>> 32) * n) >>> 32);
-				int j = (int) (((bits & 0xFFFFFFFFL) * (n - 1)) >>> 32);
-				if (j >= i) {
-					j++;
-				}
-				Endpoint<T> a = current[i];
-				Endpoint<T> b = current[j];
-				if (a.isUp() && b.isUp()) {
-					return (b.inFlight() < a.inFlight()) ? b : a;
-				}
-			}
-		}
-		// Slow path: reservoir-sample two distinct eligible endpoints in one pass.
-		Endpoint<T> first = null;
-		Endpoint<T> second = null;
-		int seen = 0;
-		ThreadLocalRandom random = ThreadLocalRandom.current();
-		for (Endpoint<T> endpoint : current) {
-			if (endpoint == avoid || !endpoint.isUp()) {
-				continue;
-			}
-			seen++;
-			if (seen == 1) {
-				first = endpoint;
-			}
-			else if (seen == 2) {
-				second = endpoint;
-			}
-			else {
-				int slot = random.nextInt(seen);
-				if (slot == 0) {
-					first = endpoint;
-				}
-				else if (slot == 1) {
-					second = endpoint;
-				}
-			}
-		}
-		if (second == null) {
-			return first;
-		}
-		int a = first.inFlight();
-		int b = second.inFlight();
-		if (a == b) {
-			// The reservoir keeps array order; break ties at random so that the earlier endpoint is not favoured.
-			return random.nextBoolean() ? first : second;
-		}
-		return (b < a) ? second : first;
-	}
-
-	private @Nullable Endpoint<T> roundRobin(Endpoint<T>[] current, @Nullable Endpoint<T> avoid) {
-		int n = current.length;
-		int start = (this.cursor.getAndIncrement() & Integer.MAX_VALUE) % n;
-		for (int k = 0; k < n; k++) {
-			Endpoint<T> endpoint = current[(start + k) % n];
-			if (endpoint != avoid && endpoint.isUp()) {
-				return endpoint;
-			}
-		}
-		return null;
-	}
-
-	private <L extends Lease<T>> @Nullable L tryProbe(LeaseFactory<T, L> factory, Endpoint<T>[] current,
-			@Nullable Endpoint<T> avoid) {
-		long seenNext = this.nextProbeAt.get();
+	private <L extends Lease<T>> @Nullable L tryProbe(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
+			boolean tracked) {
 		long now = now();
-		if (now < seenNext) {
+		if (now < this.nextProbeAt.get()) {
 			return null;
 		}
-		long earliest = Long.MAX_VALUE;
-		for (Endpoint<T> endpoint : current) {
-			long word = endpoint.status();
-			int state = Endpoint.stateOf(word);
-			if (state != Endpoint.EJECTED && state != Endpoint.PROBING) {
-				continue;
-			}
-			long deadline = Endpoint.deadlineOf(word);
-			if (now >= deadline && endpoint != avoid) {
-				// EJECTED and expired, or PROBING with a lapsed probe: one CAS wins the lease.
-				long token = Endpoint.pack(Endpoint.PROBING, now + this.outlier.ejectionTime().toNanos());
-				if (endpoint.casStatus(word, token)) {
-					lowerNextProbeAt(Endpoint.deadlineOf(token));
-					endpoint.acquire();
-					return factory.create(endpoint, token, true);
+		for (int attempt = 0; attempt < 3; attempt++) {
+			long version = this.deadlineVersion.get();
+			// Read after the version: an endpoint whose deadline was published before it is in this array.
+			Endpoint<T>[] current = this.endpoints;
+			long earliest = Long.MAX_VALUE;
+			for (Endpoint<T> endpoint : current) {
+				long word = endpoint.status();
+				int state = Endpoint.stateOf(word);
+				if (state != Endpoint.EJECTED && state != Endpoint.PROBING) {
+					continue;
 				}
-			}
-			else {
+				long deadline = Endpoint.deadlineOf(word);
+				if (now >= deadline && endpoint != avoid) {
+					// EJECTED and expired, or PROBING with a lapsed probe: one CAS wins the lease.
+					long lapse = tracked ? this.outlier.maxEjectionTime().toNanos()
+							: this.outlier.ejectionTime().toNanos();
+					long token = Endpoint.pack(Endpoint.PROBING, now + lapse);
+					if (endpoint.casStatus(word, token)) {
+						schedule(Endpoint.deadlineOf(token));
+						if (tracked) {
+							endpoint.acquire();
+						}
+						return factory.create(endpoint, token, tracked);
+					}
+				}
+				// Not probed by this pick (not expired, avoided, or the CAS lost to another transition).
 				earliest = Math.min(earliest, deadline);
 			}
+			this.nextProbeAt.set(earliest);
+			if (this.deadlineVersion.get() == version) {
+				return null;
+			}
 		}
-		// Nothing to probe now: remember the earliest deadline, unless someone lowered it meanwhile.
-		this.nextProbeAt.compareAndSet(seenNext, earliest);
+		// Deadlines keep appearing while this pick scans: leave the schedule due, so that a later pick looks again.
+		this.nextProbeAt.accumulateAndGet(now, Math::min);
 		return null;
 	}
 
-	private void lowerNextProbeAt(long deadline) {
+	/**
+	 * Publish a deadline just set by a status CAS; see the implementation note.
+	 */
+	private void schedule(long deadline) {
+		this.deadlineVersion.incrementAndGet();
 		this.nextProbeAt.accumulateAndGet(deadline, Math::min);
 	}
 
 	// --- outcomes, called by Lease ---
 
 	void onSuccess(Endpoint<T> endpoint, long probeToken) {
+		endpoint.countSuccess();
 		if (probeToken == 0) {
 			endpoint.resetFailures();
 			return;
@@ -494,7 +467,6 @@ public final class EndpointPool<T> {
 			endpoint.resetFailures();
 			endpoint.reinstatedAt(now());
 			this.ejected.decrementAndGet();
-			this.notUp.decrementAndGet();
 			this.listener.onProbe(this, endpoint, true);
 		}
 	}
@@ -511,7 +483,7 @@ public final class EndpointPool<T> {
 			if (endpoint.casStatus(probeToken, Endpoint.pack(Endpoint.EJECTED, deadline))) {
 				endpoint.multiplier(multiplier);
 				endpoint.countEjection();
-				lowerNextProbeAt(deadline);
+				schedule(deadline);
 				this.listener.onProbe(this, endpoint, false);
 				this.listener.onEjection(this, endpoint);
 			}
@@ -527,7 +499,7 @@ public final class EndpointPool<T> {
 			// A cancelled probe proved nothing: the ejection stays, already expired, and the next pick probes.
 			long now = now();
 			if (endpoint.casStatus(probeToken, Endpoint.pack(Endpoint.EJECTED, now))) {
-				lowerNextProbeAt(now);
+				schedule(now);
 			}
 		}
 	}
@@ -543,8 +515,7 @@ public final class EndpointPool<T> {
 		if (endpoint.casStatus(word, Endpoint.pack(Endpoint.EJECTED, deadline))) {
 			endpoint.multiplier(multiplier);
 			endpoint.countEjection();
-			this.notUp.incrementAndGet();
-			lowerNextProbeAt(deadline);
+			schedule(deadline);
 			this.listener.onEjection(this, endpoint);
 		}
 		else {
@@ -553,7 +524,15 @@ public final class EndpointPool<T> {
 	}
 
 	private boolean reserveEjection() {
-		int budget = this.outlier.ejectionBudget(this.endpoints.length);
+		// A share of the endpoints that are not drained: drained ones serve nothing, so counting them would let
+		// ejections take out every endpoint that does.
+		int serving = 0;
+		for (Endpoint<T> endpoint : this.endpoints) {
+			if (Endpoint.stateOf(endpoint.status()) != Endpoint.DRAINED) {
+				serving++;
+			}
+		}
+		int budget = this.outlier.ejectionBudget(serving);
 		while (true) {
 			int current = this.ejected.get();
 			if (current >= budget) {
@@ -583,7 +562,8 @@ public final class EndpointPool<T> {
 
 	@Override
 	public String toString() {
-		return "EndpointPool[" + this.serviceId + ", " + this.policy + ", " + Arrays.toString(this.endpoints) + "]";
+		return "EndpointPool[" + this.serviceId + ", " + this.settings.policy().id() + ", "
+				+ Arrays.toString(this.endpoints) + "]";
 	}
 
 }

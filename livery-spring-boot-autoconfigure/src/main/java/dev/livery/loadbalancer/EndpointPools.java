@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * <pre class="code">
  * EndpointPools&lt;InetSocketAddress&gt; pools = new EndpointPools&lt;&gt;(a -&gt; a.getHostString() + ":" + a.getPort(),
  * 		Ticker.system(), PoolListener.NONE);
- * EndpointPool&lt;InetSocketAddress&gt; pool = pools.ensure("users", PickPolicy.P2C, OutlierDetection.DEFAULTS, addresses);
+ * EndpointPool&lt;InetSocketAddress&gt; pool = pools.ensure("users", PoolSettings.DEFAULTS, addresses);
  * Lease&lt;InetSocketAddress&gt; lease = pool.pick();
  * // ... call lease.payload(), then lease.recordSuccess(), lease.recordFailure() or, if abandoned, lease.release()
  * </pre>
@@ -50,18 +50,17 @@ public final class EndpointPools<T> {
 	 * Return the pool of a service, creating it with the given members if there is none. A pool that exists is
 	 * returned as it is: what was removed or drained from it is not added back.
 	 * @param serviceId the service
-	 * @param policy how the new pool chooses
-	 * @param outlier when the new pool ejects
+	 * @param settings how the new pool picks and ejects
 	 * @param initialMembers the new pool's members
 	 * @return the service's pool
+	 * @since 0.2.0
 	 */
-	public EndpointPool<T> ensure(String serviceId, PickPolicy policy, OutlierDetection outlier,
-			Collection<? extends T> initialMembers) {
+	public EndpointPool<T> ensure(String serviceId, PoolSettings settings, Collection<? extends T> initialMembers) {
 		EndpointPool<T> existing = this.pools.get(serviceId);
 		if (existing != null) {
 			return existing;
 		}
-		EndpointPool<T> created = new EndpointPool<>(serviceId, policy, outlier, this.keyFunction, this.ticker,
+		EndpointPool<T> created = new EndpointPool<>(serviceId, settings, this.keyFunction, this.ticker,
 				this.listener);
 		created.update(initialMembers);
 		existing = this.pools.putIfAbsent(serviceId, created);

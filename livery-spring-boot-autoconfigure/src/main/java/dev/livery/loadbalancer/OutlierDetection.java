@@ -9,8 +9,8 @@ import java.time.Duration;
  * @param consecutiveFailures failures in a row that eject an endpoint (at least 1)
  * @param ejectionTime base ejection time; the n-th ejection in a row lasts n times this
  * @param maxEjectionTime cap on the length of one ejection (at least {@code ejectionTime})
- * @param maxEjectionPercent at most this share (0-100) of a pool's endpoints ejected at once; one endpoint is
- * always ejectable
+ * @param maxEjectionPercent at most this share (0-100) of a pool's endpoints that are not drained ejected at once;
+ * one endpoint is always ejectable
  * @since 0.1.0
  */
 public record OutlierDetection(boolean enabled, int consecutiveFailures, Duration ejectionTime,
@@ -55,7 +55,7 @@ public record OutlierDetection(boolean enabled, int consecutiveFailures, Duratio
 
 	/**
 	 * Return how many of {@code total} endpoints may be ejected at once.
-	 * @param total the number of endpoints in the pool
+	 * @param total the number of endpoints in the pool that are not drained
 	 * @return the budget, at least 1
 	 */
 	int ejectionBudget(int total) {

@@ -1,20 +1,36 @@
 package dev.livery.loadbalancer;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * How an {@link EndpointPool} chooses among its eligible endpoints.
+ * How an {@link EndpointPool} chooses among its eligible endpoints. Each pool has an instance of its own, so a
+ * policy may keep state of its own (a cursor, a ring); {@link PickPolicyType} creates the built-in ones.
  *
- * @since 0.1.0
+ * <p>{@link #choose} is on every request's path: it must not lock, block, read a clock or allocate. It sees every
+ * member and must choose only {@link Endpoint#isEligible() eligible} ones. The pool itself handles what is common to
+ * all policies: the single probe of an expired ejection, the in-flight slot, and falling back to the endpoint to
+ * avoid when nothing else is eligible.
+ *
+ * @since 0.2.0
  */
-public enum PickPolicy {
+public interface PickPolicy {
 
 	/**
-	 * Power of two choices: two distinct eligible endpoints at random, the one with fewer requests in flight wins.
+	 * Choose an eligible endpoint.
+	 * @param <T> the type of what endpoints stand for
+	 * @param members the pool's current members, in no particular order; must not be modified
+	 * @param avoid an endpoint not to choose (the previous attempt of a retry), or {@code null}
+	 * @param key the request's affinity key (for policies that hash), or {@code null}
+	 * @return an eligible endpoint other than {@code avoid}, or {@code null} if there is none
 	 */
-	P2C,
+	<T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid, @Nullable String key);
 
 	/**
-	 * Each eligible endpoint in turn.
+	 * Told, under the pool's membership lock, after every change of membership, before any pick sees the new
+	 * members; a policy that precomputes something from the members (a ring) does it here.
+	 * @param members the new members; must not be modified
 	 */
-	ROUND_ROBIN
+	default void membersChanged(Endpoint<?>[] members) {
+	}
 
 }

@@ -12,8 +12,9 @@ import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.FakeTicker;
 import dev.livery.loadbalancer.Lease;
 import dev.livery.loadbalancer.OutlierDetection;
-import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.PickPolicyType;
 import dev.livery.loadbalancer.PoolListener;
+import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.serving.ServingStatus;
 import dev.livery.serving.ServingStatusStore;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class DashboardSnapshotsTests {
 	void everySnapshotShouldBeOneJsonDocument() {
 		DashboardSnapshots snapshots = new DashboardSnapshots(this.pools, new FixedConcurrencyLimiter(5),
 				new ServingStatusStore(), "app");
-		this.pools.ensure("b", PickPolicy.P2C, OutlierDetection.DEFAULTS, List.of("h:1"));
+		this.pools.ensure("b", PoolSettings.DEFAULTS, List.of("h:1"));
 		for (int i = 0; i < 3; i++) {
 			Map<String, Object> snapshot = parse(snapshots.take(i * SECOND));
 			assertThat(snapshot).containsOnlyKeys("application", "services", "concurrency", "serving");
@@ -57,10 +58,11 @@ class DashboardSnapshotsTests {
 
 	@Test
 	void servicesShouldShowEveryEndpointWithItsState() {
-		EndpointPool<String> three = this.pools.ensure("three", PickPolicy.ROUND_ROBIN, OutlierDetection.DEFAULTS,
-				List.of("h:1", "h:2", "h:3"));
+		EndpointPool<String> three = this.pools.ensure("three",
+				PoolSettings.DEFAULTS.withPolicy(PickPolicyType.ROUND_ROBIN), List.of("h:1", "h:2", "h:3"));
 		three.drain("h:3");
-		EndpointPool<String> one = this.pools.ensure("one", PickPolicy.P2C, EJECT_AT_ONCE, List.of("x:9"));
+		EndpointPool<String> one = this.pools.ensure("one", PoolSettings.DEFAULTS.withOutlier(EJECT_AT_ONCE),
+				List.of("x:9"));
 		one.pick().recordFailure();
 		this.ticker.advance(Duration.ofMillis(2500));
 		Lease<String> held = three.pick();
@@ -78,7 +80,7 @@ class DashboardSnapshotsTests {
 			.doesNotContainKeys("requestsPerSecond", "errorRate");
 		assertThat(list(oneService, "endpoints")).singleElement()
 			.isEqualTo(Map.of("endpoint", "x:9", "state", "EJECTED", "inFlight", 0, "consecutiveFailures", 1,
-					"ejections", 1, "ejectionTimeRemainingMillis", 7500));
+					"ejections", 1, "weight", 1, "ejectionTimeRemainingMillis", 7500));
 		Map<String, Object> threeService = services.get(1);
 		assertThat(threeService).containsEntry("policy", "round-robin")
 			.containsEntry("inFlight", 1)
@@ -98,8 +100,7 @@ class DashboardSnapshotsTests {
 
 	@Test
 	void endpointsThatLeaveShouldBeForgotten() {
-		EndpointPool<String> pool = this.pools.ensure("b", PickPolicy.P2C, OutlierDetection.DEFAULTS,
-				List.of("h:1", "h:2", "h:3"));
+		EndpointPool<String> pool = this.pools.ensure("b", PoolSettings.DEFAULTS, List.of("h:1", "h:2", "h:3"));
 		DashboardSnapshots snapshots = new DashboardSnapshots(this.pools, null, null, null);
 		snapshots.take(0);
 		assertThat(snapshots.trackedEndpoints()).isEqualTo(3);
@@ -109,6 +110,67 @@ class DashboardSnapshotsTests {
 		this.pools.reset("b");
 		assertThat(parse(snapshots.take(2 * SECOND))).isEqualTo(Map.of("services", List.of()));
 		assertThat(snapshots.trackedEndpoints()).isZero();
+	}
+
+	@Test
+	void ratesShouldBeTheChangeOfTheCountersOverTheTimeBetweenSnapshots() {
+		EndpointPool<String> pool = this.pools.ensure("b", PoolSettings.DEFAULTS, List.of("h:1"));
+		complete(pool, 3, 1);
+		DashboardSnapshots snapshots = new DashboardSnapshots(this.pools, null, null, null);
+		Map<String, Object> first = service(snapshots.take(0));
+		assertThat(first).doesNotContainKeys("requestsPerSecond", "errorRate");
+		assertThat(list(first, "endpoints").get(0)).doesNotContainKeys("requestsPerSecond", "errorRate");
+
+		complete(pool, 6, 2);
+		Map<String, Object> busy = service(snapshots.take(2 * SECOND));
+		assertThat(busy).containsEntry("requestsPerSecond", 4).containsEntry("errorRate", 0.25);
+		assertThat(list(busy, "endpoints").get(0)).containsEntry("requestsPerSecond", 4)
+			.containsEntry("errorRate", 0.25);
+
+		complete(pool, 1, 0);
+		Map<String, Object> slow = service(snapshots.take(5 * SECOND));
+		assertThat(list(slow, "endpoints").get(0)).containsEntry("requestsPerSecond", 0.33)
+			.containsEntry("errorRate", 0);
+
+		Map<String, Object> idle = service(snapshots.take(6 * SECOND));
+		// No request completed: no error rate rather than a made-up 0 %.
+		assertThat(idle).containsEntry("requestsPerSecond", 0).doesNotContainKey("errorRate");
+		assertThat(list(idle, "endpoints").get(0)).containsEntry("requestsPerSecond", 0)
+			.doesNotContainKey("errorRate");
+	}
+
+	@Test
+	void serviceRatesShouldAddUpItsEndpoints() {
+		EndpointPool<String> pool = this.pools.ensure("b", PoolSettings.DEFAULTS, List.of("h:1", "h:2", "h:3"));
+		DashboardSnapshots snapshots = new DashboardSnapshots(this.pools, null, null, null);
+		snapshots.take(0);
+		Map<String, Long> before = completed(pool);
+		complete(pool, 40, 10);
+		Map<String, Object> service = service(snapshots.take(SECOND));
+		assertThat(service).containsEntry("requestsPerSecond", 50).containsEntry("errorRate", 0.2);
+		Map<String, Long> after = completed(pool);
+		for (Map<String, Object> endpoint : list(service, "endpoints")) {
+			String key = (String) endpoint.get("endpoint");
+			long delta = after.get(key) - before.get(key);
+			assertThat(((Number) endpoint.getOrDefault("requestsPerSecond", -1)).longValue()).as(key).isEqualTo(delta);
+		}
+	}
+
+	@Test
+	void anEndpointThatJoinsShouldHaveNoRateUntilItsSecondSnapshot() {
+		EndpointPool<String> pool = this.pools.ensure("b", PoolSettings.DEFAULTS, List.of("h:1"));
+		DashboardSnapshots snapshots = new DashboardSnapshots(this.pools, null, null, null);
+		snapshots.take(0);
+		pool.add("h:2");
+		Map<String, Object> service = service(snapshots.take(SECOND));
+		assertThat(list(service, "endpoints")).filteredOn((endpoint) -> endpoint.get("endpoint").equals("h:1"))
+			.singleElement()
+			.satisfies((endpoint) -> assertThat(endpoint).containsKey("requestsPerSecond"));
+		assertThat(list(service, "endpoints")).filteredOn((endpoint) -> endpoint.get("endpoint").equals("h:2"))
+			.singleElement()
+			.satisfies((endpoint) -> assertThat(endpoint).doesNotContainKey("requestsPerSecond"));
+		assertThat(list(service(snapshots.take(2 * SECOND)), "endpoints"))
+			.allSatisfy((endpoint) -> assertThat(endpoint).containsKey("requestsPerSecond"));
 	}
 
 	@Test
@@ -151,11 +213,35 @@ class DashboardSnapshotsTests {
 
 	@Test
 	void namesShouldBeEscaped() {
-		this.pools.ensure("we\"ird\\", PickPolicy.P2C, OutlierDetection.DEFAULTS, List.of("h:1"));
+		this.pools.ensure("we\"ird\\", PoolSettings.DEFAULTS, List.of("h:1"));
 		DashboardSnapshots snapshots = new DashboardSnapshots(this.pools, null, null, "app \"x\"");
 		Map<String, Object> snapshot = parse(snapshots.take(0));
 		assertThat(snapshot).containsEntry("application", "app \"x\"");
 		assertThat(list(snapshot, "services").get(0)).containsEntry("service", "we\"ird\\");
+	}
+
+	/** Complete requests to the pool, never more than two failures in a row, so that nothing is ejected. */
+	private static void complete(EndpointPool<String> pool, int successes, int failures) {
+		for (int i = 0; i < successes + failures; i++) {
+			Lease<String> lease = pool.pick();
+			assertThat(lease).isNotNull();
+			if (i % 3 == 0 && i / 3 < failures) {
+				lease.recordFailure();
+			}
+			else {
+				lease.recordSuccess();
+			}
+		}
+	}
+
+	private static Map<String, Long> completed(EndpointPool<String> pool) {
+		Map<String, Long> completed = new java.util.HashMap<>();
+		pool.endpoints().forEach((endpoint) -> completed.put(endpoint.key(), endpoint.successes() + endpoint.failures()));
+		return completed;
+	}
+
+	private static Map<String, Object> service(String snapshot) {
+		return list(parse(snapshot), "services").get(0);
 	}
 
 	private static void reject(FixedConcurrencyLimiter limiter, int times) {

@@ -52,8 +52,10 @@ class EndpointPoolConcurrencyTests {
 			}
 
 		};
-		EndpointPool<String> pool = new EndpointPool<>("svc", PickPolicy.P2C,
-				new OutlierDetection(true, 2, Duration.ofMillis(5), Duration.ofMillis(20), 50), (m) -> m, ticker,
+		EndpointPool<String> pool = new EndpointPool<>("svc",
+				PoolSettings.DEFAULTS.withPolicy(PickPolicyType.P2C).withOutlier(
+						new OutlierDetection(true, 2, Duration.ofMillis(5), Duration.ofMillis(20), 50)),
+				(m) -> m, ticker,
 				listener);
 		List<String> all = List.of("a:1", "b:1", "c:1", "d:1", "e:1", "f:1");
 		pool.update(all);
@@ -135,8 +137,10 @@ class EndpointPoolConcurrencyTests {
 	@RepeatedTest(20)
 	void racingPicksShouldLeaseExactlyOneProbePerExpiredEjection() throws Exception {
 		FakeTicker ticker = new FakeTicker();
-		EndpointPool<String> pool = new EndpointPool<>("svc", PickPolicy.P2C,
-				new OutlierDetection(true, 1, Duration.ofSeconds(1), Duration.ofSeconds(10), 50), (m) -> m, ticker,
+		EndpointPool<String> pool = new EndpointPool<>("svc",
+				PoolSettings.DEFAULTS.withPolicy(PickPolicyType.P2C).withOutlier(
+						new OutlierDetection(true, 1, Duration.ofSeconds(1), Duration.ofSeconds(10), 50)),
+				(m) -> m, ticker,
 				PoolListener.NONE);
 		pool.update(List.of("a:1", "b:1", "c:1", "d:1"));
 		Endpoint<String> a = pool.endpoint("a:1");

@@ -37,21 +37,21 @@ class EndpointPoolTests {
 
 	};
 
-	private EndpointPool<String> pool(PickPolicy policy, String... members) {
-		EndpointPool<String> pool = new EndpointPool<>("svc", policy, OUTLIER, (member) -> member, this.ticker,
-				this.listener);
+	private EndpointPool<String> pool(PickPolicyType policy, String... members) {
+		EndpointPool<String> pool = new EndpointPool<>("svc", PoolSettings.DEFAULTS.withPolicy(policy).withOutlier(OUTLIER),
+				(member) -> member, this.ticker, this.listener);
 		pool.update(List.of(members));
 		return pool;
 	}
 
 	@Test
 	void pickWhenEmptyShouldReturnNull() {
-		assertThat(pool(PickPolicy.P2C).pick()).isNull();
+		assertThat(pool(PickPolicyType.P2C).pick()).isNull();
 	}
 
 	@Test
 	void pickWithOneEndpointShouldTakeIt() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1");
 		Lease<String> lease = pool.pick();
 		assertThat(lease).isNotNull();
 		assertThat(lease.payload()).isEqualTo("a:1");
@@ -62,7 +62,7 @@ class EndpointPoolTests {
 
 	@Test
 	void p2cWithTwoEndpointsShouldAlwaysTakeTheLessLoaded() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		Lease<String> busy = pickFrom(pool, "a:1");
 		for (int i = 0; i < 200; i++) {
 			Lease<String> lease = pool.pick();
@@ -76,7 +76,7 @@ class EndpointPoolTests {
 	@Test
 	void p2cShouldCompareTwoDistinctEndpoints() {
 		// With distinct choices the single most loaded of three endpoints can never win.
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1", "c:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1", "c:1");
 		load(pool.endpoint("a:1"), 3);
 		load(pool.endpoint("b:1"), 1);
 		Map<String, Integer> counts = new HashMap<>();
@@ -93,7 +93,7 @@ class EndpointPoolTests {
 
 	@Test
 	void roundRobinShouldVisitEachEndpointInTurn() {
-		EndpointPool<String> pool = pool(PickPolicy.ROUND_ROBIN, "a:1", "b:1", "c:1");
+		EndpointPool<String> pool = pool(PickPolicyType.ROUND_ROBIN, "a:1", "b:1", "c:1");
 		Map<String, Integer> counts = new HashMap<>();
 		for (int i = 0; i < 300; i++) {
 			Lease<String> lease = pool.pick();
@@ -105,7 +105,7 @@ class EndpointPoolTests {
 
 	@Test
 	void consecutiveFailuresShouldEjectAndSuccessShouldResetTheStreak() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		fail(pool, "a:1", 2);
 		pickFrom(pool, "a:1").recordSuccess();
 		assertThat(pool.endpoint("a:1").consecutiveFailures()).isZero();
@@ -126,7 +126,7 @@ class EndpointPoolTests {
 
 	@Test
 	void expiredEjectionShouldLeaseExactlyOneProbeAndSuccessShouldReinstate() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		fail(pool, "a:1", 3);
 		this.ticker.advance(Duration.ofSeconds(9));
 		assertThat(pool.pick().payload()).isEqualTo("b:1");
@@ -148,7 +148,7 @@ class EndpointPoolTests {
 
 	@Test
 	void failedProbeShouldEjectAgainForLongerUpToTheCap() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		fail(pool, "a:1", 3);
 		Endpoint<String> a = pool.endpoint("a:1");
 		long[] expected = { 20, 25, 25 };
@@ -167,7 +167,7 @@ class EndpointPoolTests {
 
 	@Test
 	void multiplierShouldDecayWhileHealthy() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		Endpoint<String> a = pool.endpoint("a:1");
 		fail(pool, "a:1", 3);
 		this.ticker.advance(Duration.ofSeconds(10));
@@ -185,7 +185,7 @@ class EndpointPoolTests {
 
 	@Test
 	void cancelledProbeShouldLetTheNextPickProbe() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		fail(pool, "a:1", 3);
 		this.ticker.advance(Duration.ofSeconds(10));
 		Lease<String> probe = pool.pick();
@@ -199,12 +199,32 @@ class EndpointPoolTests {
 	}
 
 	@Test
-	void lapsedProbeShouldBeReplacedAndItsLateAnswerIgnored() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+	void slowProbeShouldNotBeDuplicated() {
+		// Issue 9, defect 4: a probe slower than the ejection time used to lapse, and the next pick probed again.
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
+		fail(pool, "a:1", 3);
+		this.ticker.advance(Duration.ofSeconds(10));
+		Lease<String> probe = pool.pick();
+		assertThat(probe.isProbe()).isTrue();
+		this.ticker.advance(Duration.ofSeconds(24)); // longer than ejection-time (10s), shorter than the max (25s)
+		for (int i = 0; i < 20; i++) {
+			Lease<String> other = pool.pick();
+			assertThat(other.isProbe()).isFalse();
+			assertThat(other.payload()).isEqualTo("b:1");
+			other.recordSuccess();
+		}
+		probe.recordSuccess();
+		assertThat(pool.endpoint("a:1").state()).isEqualTo(EndpointState.UP);
+		assertThat(pool.inFlight()).isZero();
+	}
+
+	@Test
+	void lostProbeShouldLapseAfterMaxEjectionTimeAndItsLateAnswerBeIgnored() {
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		fail(pool, "a:1", 3);
 		this.ticker.advance(Duration.ofSeconds(10));
 		Lease<String> lost = pool.pick();
-		this.ticker.advance(Duration.ofSeconds(10));
+		this.ticker.advance(Duration.ofSeconds(25));
 		Lease<String> second = pool.pick();
 		assertThat(second.isProbe()).isTrue();
 		assertThat(second.payload()).isEqualTo("a:1");
@@ -217,22 +237,49 @@ class EndpointPoolTests {
 
 	@Test
 	void maxEjectionPercentShouldBoundEjectionsButOneIsAlwaysEjectable() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1", "c:1", "d:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1", "c:1", "d:1");
 		fail(pool, "a:1", 3);
 		fail(pool, "b:1", 3);
 		fail(pool, "c:1", 3);
 		assertThat(pool.endpoints()).extracting(Endpoint::state)
 			.containsExactly(EndpointState.EJECTED, EndpointState.EJECTED, EndpointState.UP, EndpointState.UP);
-		EndpointPool<String> single = pool(PickPolicy.P2C, "z:1");
+		EndpointPool<String> single = pool(PickPolicyType.P2C, "z:1");
 		fail(single, "z:1", 3);
 		assertThat(single.endpoint("z:1").state()).isEqualTo(EndpointState.EJECTED);
 		assertThat(single.pick()).isNull();
 	}
 
 	@Test
+	void ejectionBudgetShouldBeAShareOfTheEndpointsThatAreNotDrained() {
+		// Issue 9, defect 7: drained endpoints counted towards the budget, so ejections could take out every
+		// endpoint that still served.
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1", "c:1", "d:1");
+		pool.drain("c:1");
+		pool.drain("d:1");
+		fail(pool, "a:1", 3);
+		fail(pool, "b:1", 3);
+		assertThat(pool.endpoint("a:1").state()).isEqualTo(EndpointState.EJECTED);
+		assertThat(pool.endpoint("b:1").state()).isEqualTo(EndpointState.UP);
+		assertThat(pool.pick().payload()).isEqualTo("b:1");
+	}
+
+	@Test
+	void drainingAnEjectedEndpointShouldNotFreeBudgetBeyondTheShare() {
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1", "c:1", "d:1");
+		fail(pool, "a:1", 3);
+		fail(pool, "b:1", 3);
+		pool.drain("a:1");
+		fail(pool, "c:1", 3); // 50 % of the three that are not drained is one, and b:1 is out already
+		assertThat(pool.endpoints()).extracting(Endpoint::state)
+			.containsExactly(EndpointState.DRAINED, EndpointState.EJECTED, EndpointState.UP, EndpointState.UP);
+	}
+
+	@Test
 	void disabledOutlierDetectionShouldNeverEject() {
-		EndpointPool<String> pool = new EndpointPool<>("svc", PickPolicy.P2C,
-				new OutlierDetection(false, 1, Duration.ofSeconds(1), Duration.ofSeconds(1), 100), (m) -> m,
+		EndpointPool<String> pool = new EndpointPool<>("svc",
+				PoolSettings.DEFAULTS.withPolicy(PickPolicyType.P2C).withOutlier(
+						new OutlierDetection(false, 1, Duration.ofSeconds(1), Duration.ofSeconds(1), 100)),
+				(m) -> m,
 				this.ticker, this.listener);
 		pool.update(List.of("a:1"));
 		fail(pool, "a:1", 10);
@@ -242,7 +289,7 @@ class EndpointPoolTests {
 
 	@Test
 	void updateShouldKeepStateOfEndpointsThatStay() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1", "c:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1", "c:1");
 		fail(pool, "a:1", 3);
 		Lease<String> onC = pickFrom(pool, "c:1");
 		pool.update(List.of("a:1", "b:1", "d:1"));
@@ -256,7 +303,7 @@ class EndpointPoolTests {
 
 	@Test
 	void removingAnEjectedEndpointShouldGiveBackItsEjectionBudget() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		fail(pool, "a:1", 3);
 		fail(pool, "b:1", 3);
 		assertThat(pool.endpoint("b:1").state()).isEqualTo(EndpointState.UP);
@@ -267,7 +314,7 @@ class EndpointPoolTests {
 
 	@Test
 	void drainedEndpointShouldStayOutWhileDiscoveryListsItUntilRestored() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		assertThat(pool.drain("a:1")).isTrue();
 		pool.update(List.of("a:1", "b:1"));
 		pool.update(List.of("b:1"));
@@ -286,7 +333,7 @@ class EndpointPoolTests {
 
 	@Test
 	void drainingAProbingEndpointShouldIgnoreTheProbeAnswer() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		fail(pool, "a:1", 3);
 		this.ticker.advance(Duration.ofSeconds(10));
 		Lease<String> probe = pool.pick();
@@ -298,7 +345,7 @@ class EndpointPoolTests {
 
 	@Test
 	void leaseShouldFinishOnlyOnce() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1");
 		Lease<String> lease = pool.pick();
 		assertThat(lease.recordFailure()).isTrue();
 		assertThat(lease.recordFailure()).isFalse();
@@ -309,23 +356,68 @@ class EndpointPoolTests {
 	}
 
 	@Test
-	void untrackedPickShouldTakeNoSlotAndNoProbeButMayRecordOutcomes() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
-		fail(pool, "a:1", 3);
-		this.ticker.advance(Duration.ofSeconds(10));
+	void untrackedPickShouldTakeNoSlotButMayRecordOutcomes() {
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
+		pool.drain("a:1");
 		Lease<String> untracked = pool.pick(Lease::new, null, false);
-		assertThat(untracked.isProbe()).isFalse();
 		assertThat(untracked.payload()).isEqualTo("b:1");
 		assertThat(pool.inFlight()).isZero();
 		assertThat(untracked.release()).isFalse();
 		assertThat(untracked.recordFailure()).isTrue();
 		assertThat(pool.endpoint("b:1").consecutiveFailures()).isEqualTo(1);
+		assertThat(pool.endpoint("b:1").failures()).isEqualTo(1);
 		assertThat(pool.inFlight()).isZero();
 	}
 
 	@Test
+	void untrackedCallersShouldProbeWhatTheyEject() {
+		// Issue 9, defect 5: callers that choose and then report (LoadBalancerClient.choose + execute) ejected
+		// endpoints but never probed them, so a service used only that way kept them out for ever.
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
+		for (int i = 0; i < 3; i++) {
+			Lease<String> lease = pickUntracked(pool, "a:1");
+			lease.recordFailure();
+		}
+		assertThat(pool.endpoint("a:1").state()).isEqualTo(EndpointState.EJECTED);
+		this.ticker.advance(Duration.ofSeconds(10));
+		Lease<String> probe = pool.pick(Lease::new, null, false);
+		assertThat(probe.isProbe()).isTrue();
+		assertThat(probe.payload()).isEqualTo("a:1");
+		assertThat(pool.inFlight()).isZero();
+		probe.recordSuccess();
+		assertThat(pool.endpoint("a:1").state()).isEqualTo(EndpointState.UP);
+	}
+
+	@Test
+	void untrackedProbeThatNeverReportsShouldLapseAfterOneEjectionTime() {
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
+		fail(pool, "a:1", 3);
+		this.ticker.advance(Duration.ofSeconds(10));
+		Lease<String> abandoned = pool.pick(Lease::new, null, false);
+		assertThat(abandoned.isProbe()).isTrue();
+		this.ticker.advance(Duration.ofSeconds(9));
+		assertThat(pool.pick(Lease::new, null, false).isProbe()).isFalse();
+		this.ticker.advance(Duration.ofSeconds(1));
+		Lease<String> next = pool.pick(Lease::new, null, false);
+		assertThat(next.isProbe()).isTrue();
+		assertThat(next.payload()).isEqualTo("a:1");
+	}
+
+	@Test
+	void outcomesShouldBeCounted() {
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1");
+		pool.pick().recordSuccess();
+		pool.pick().recordSuccess();
+		pool.pick().recordFailure();
+		pool.pick().release();
+		Endpoint<String> a = pool.endpoint("a:1");
+		assertThat(a.successes()).isEqualTo(2);
+		assertThat(a.failures()).isEqualTo(1);
+	}
+
+	@Test
 	void avoidShouldBeHonouredUnlessNothingElseIsEligible() {
-		EndpointPool<String> pool = pool(PickPolicy.P2C, "a:1", "b:1");
+		EndpointPool<String> pool = pool(PickPolicyType.P2C, "a:1", "b:1");
 		Endpoint<String> a = pool.endpoint("a:1");
 		for (int i = 0; i < 50; i++) {
 			Lease<String> lease = pool.pick(Lease::new, a, true);
@@ -357,17 +449,17 @@ class EndpointPoolTests {
 	@Test
 	void registryShouldEnsureOnceAndResetOnDemand() {
 		EndpointPools<String> pools = new EndpointPools<>((m) -> m, this.ticker, this.listener);
-		EndpointPool<String> pool = pools.ensure("svc", PickPolicy.P2C, OUTLIER, List.of("a:1", "b:1"));
+		EndpointPool<String> pool = pools.ensure("svc", PoolSettings.DEFAULTS.withOutlier(OUTLIER), List.of("a:1", "b:1"));
 		pool.remove("b:1");
 		pool.drain("a:1");
-		assertThat(pools.ensure("svc", PickPolicy.P2C, OUTLIER, List.of("a:1", "b:1"))).isSameAs(pool);
+		assertThat(pools.ensure("svc", PoolSettings.DEFAULTS.withOutlier(OUTLIER), List.of("a:1", "b:1"))).isSameAs(pool);
 		assertThat(pool.endpoints()).extracting(Endpoint::key).containsExactly("a:1");
 		assertThat(pool.endpoint("a:1").state()).isEqualTo(EndpointState.DRAINED);
 		assertThat(pools.reset("svc")).isTrue();
 		assertThat(pool.isRetired()).isTrue();
 		assertThat(pools.get("svc")).isNull();
 		assertThat(pools.reset("svc")).isFalse();
-		EndpointPool<String> fresh = pools.ensure("svc", PickPolicy.P2C, OUTLIER, List.of("a:1", "b:1"));
+		EndpointPool<String> fresh = pools.ensure("svc", PoolSettings.DEFAULTS.withOutlier(OUTLIER), List.of("a:1", "b:1"));
 		assertThat(fresh.endpoints()).extracting(Endpoint::state).containsOnly(EndpointState.UP);
 	}
 
@@ -381,6 +473,17 @@ class EndpointPoolTests {
 		for (int i = 0; i < times; i++) {
 			pickFrom(pool, key).recordFailure();
 		}
+	}
+
+	/** Pick untracked until the given endpoint comes up. */
+	private Lease<String> pickUntracked(EndpointPool<String> pool, String key) {
+		for (int i = 0; i < 10_000; i++) {
+			Lease<String> lease = pool.pick(Lease::new, null, false);
+			if (lease != null && lease.payload().equals(key)) {
+				return lease;
+			}
+		}
+		throw new AssertionError("never picked " + key);
 	}
 
 	/** Pick until the given endpoint comes up, releasing the others. */

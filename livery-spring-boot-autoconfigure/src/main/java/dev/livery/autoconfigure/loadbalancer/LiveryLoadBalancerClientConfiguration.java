@@ -2,6 +2,7 @@ package dev.livery.autoconfigure.loadbalancer;
 
 import dev.livery.autoconfigure.loadbalancer.LiveryLoadBalancerProperties.Settings;
 import dev.livery.loadbalancer.EndpointPools;
+import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,8 +35,9 @@ public class LiveryLoadBalancerClientConfiguration {
 			EndpointPools<ServiceInstance> pools) {
 		String serviceId = LoadBalancerClientFactory.getName(environment);
 		Settings settings = properties.settingsFor(serviceId);
-		return new LiveryLoadBalancer(serviceId, suppliers, pools, settings.policy(), settings.outlier(),
-				settings.failureStatusCodes(), settings.refreshInterval());
+		PoolSettings pool = PoolSettings.DEFAULTS.withPolicy(settings.policy()).withOutlier(settings.outlier());
+		return new LiveryLoadBalancer(serviceId, suppliers, pools, pool, settings.failureStatusCodes(),
+				settings.refreshInterval());
 	}
 
 }

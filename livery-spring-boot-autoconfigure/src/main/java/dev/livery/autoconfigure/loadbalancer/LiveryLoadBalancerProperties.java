@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.livery.loadbalancer.OutlierDetection;
-import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.PickPolicyType;
 import dev.livery.loadbalancer.cloud.FailureStatusCodes;
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +32,7 @@ public class LiveryLoadBalancerProperties implements InitializingBean {
 	/**
 	 * How to choose among eligible instances: power of two choices on requests in flight, or round robin.
 	 */
-	private PickPolicy policy = PickPolicy.P2C;
+	private PickPolicyType policy = PickPolicyType.P2C;
 
 	/**
 	 * How often to ask the instance-list supplier for a service's current instances; requests never wait for it,
@@ -56,11 +56,11 @@ public class LiveryLoadBalancerProperties implements InitializingBean {
 		this.enabled = enabled;
 	}
 
-	public PickPolicy getPolicy() {
+	public PickPolicyType getPolicy() {
 		return this.policy;
 	}
 
-	public void setPolicy(PickPolicy policy) {
+	public void setPolicy(PickPolicyType policy) {
 		this.policy = policy;
 	}
 
@@ -114,7 +114,7 @@ public class LiveryLoadBalancerProperties implements InitializingBean {
 		ClientOutlier override = (client != null) ? client.getOutlier() : new ClientOutlier();
 		String outlierPrefix = prefix + ".outlier.";
 		boolean enabledValue = pick(client != null ? client.getEnabled() : null, this.enabled);
-		PickPolicy policyValue = pick(client != null ? client.getPolicy() : null, this.policy);
+		PickPolicyType policyValue = pick(client != null ? client.getPolicy() : null, this.policy);
 		Duration refresh = pick(client != null ? client.getRefreshInterval() : null, this.refreshInterval);
 		if (refresh == null || refresh.isNegative() || refresh.isZero()) {
 			throw new InvalidConfigurationPropertyValueException(prefix + ".refresh-interval", refresh,
@@ -167,7 +167,7 @@ public class LiveryLoadBalancerProperties implements InitializingBean {
 	 * @param outlier when to eject
 	 * @param failureStatusCodes the statuses that count as failures
 	 */
-	public record Settings(boolean enabled, PickPolicy policy, Duration refreshInterval, OutlierDetection outlier,
+	public record Settings(boolean enabled, PickPolicyType policy, Duration refreshInterval, OutlierDetection outlier,
 			FailureStatusCodes failureStatusCodes) {
 	}
 
@@ -197,7 +197,8 @@ public class LiveryLoadBalancerProperties implements InitializingBean {
 		private Duration maxEjectionTime = Duration.ofSeconds(300);
 
 		/**
-		 * Most instances of a service ejected at once, in percent of them (0-100); one is always ejectable.
+		 * Most instances of a service ejected at once, in percent of those not drained (0-100); one is always
+		 * ejectable.
 		 */
 		private int maxEjectionPercent = 50;
 
@@ -269,7 +270,7 @@ public class LiveryLoadBalancerProperties implements InitializingBean {
 		/**
 		 * How to choose among this service's instances.
 		 */
-		private @Nullable PickPolicy policy;
+		private @Nullable PickPolicyType policy;
 
 		/**
 		 * How often to refresh this service's instances.
@@ -286,11 +287,11 @@ public class LiveryLoadBalancerProperties implements InitializingBean {
 			this.enabled = enabled;
 		}
 
-		public @Nullable PickPolicy getPolicy() {
+		public @Nullable PickPolicyType getPolicy() {
 			return this.policy;
 		}
 
-		public void setPolicy(@Nullable PickPolicy policy) {
+		public void setPolicy(@Nullable PickPolicyType policy) {
 			this.policy = policy;
 		}
 

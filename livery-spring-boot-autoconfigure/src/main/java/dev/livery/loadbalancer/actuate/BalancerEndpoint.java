@@ -10,7 +10,6 @@ import dev.livery.loadbalancer.Endpoint;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.EndpointState;
-import dev.livery.loadbalancer.PickPolicy;
 
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -112,7 +111,7 @@ public class BalancerEndpoint {
 			endpoints.add(describe(endpoint));
 		}
 		Map<String, Object> description = new LinkedHashMap<>();
-		description.put("policy", (pool.policy() == PickPolicy.P2C) ? "p2c" : "round-robin");
+		description.put("policy", pool.settings().policy().id());
 		description.put("endpoints", endpoints);
 		return description;
 	}

@@ -9,8 +9,8 @@ import dev.livery.loadbalancer.Endpoint;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.LeaseFactory;
-import dev.livery.loadbalancer.OutlierDetection;
-import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.PickPolicyType;
+import dev.livery.loadbalancer.PoolSettings;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -61,9 +61,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 
 	private final EndpointPools<ServiceInstance> pools;
 
-	private final PickPolicy policy;
-
-	private final OutlierDetection outlier;
+	private final PoolSettings settings;
 
 	private final Disposable refreshTimer;
 
@@ -82,19 +80,17 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	 * @param serviceId the service
 	 * @param suppliers the service's instance-list supplier
 	 * @param pools the registry holding the service's pool
-	 * @param policy how to choose
-	 * @param outlier when to eject
+	 * @param settings how the service's pool picks and ejects
 	 * @param failureStatusCodes the statuses that count as failures
 	 * @param refreshInterval how often to ask the supplier for the current members
 	 */
 	public LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
-			EndpointPools<ServiceInstance> pools, PickPolicy policy, OutlierDetection outlier,
-			FailureStatusCodes failureStatusCodes, Duration refreshInterval) {
+			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
+			Duration refreshInterval) {
 		this.serviceId = serviceId;
 		this.suppliers = suppliers;
 		this.pools = pools;
-		this.policy = policy;
-		this.outlier = outlier;
+		this.settings = settings;
 		long refreshNanos = refreshInterval.toNanos();
 		this.refreshTimer = Schedulers.parallel()
 			.schedulePeriodically(() -> this.refreshDue = true, refreshNanos, refreshNanos, TimeUnit.NANOSECONDS);
@@ -124,8 +120,8 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	 * Return how this balancer chooses.
 	 * @return the policy
 	 */
-	public PickPolicy getPolicy() {
-		return this.policy;
+	public PickPolicyType getPolicy() {
+		return this.settings.policy();
 	}
 
 	@Override
@@ -189,8 +185,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 
 	private void install(List<ServiceInstance> instances) {
 		// Created empty, so that the members are laid in once, by the update below.
-		EndpointPool<ServiceInstance> current = this.pools.ensure(this.serviceId, this.policy, this.outlier,
-				List.of());
+		EndpointPool<ServiceInstance> current = this.pools.ensure(this.serviceId, this.settings, List.of());
 		if (this.pool != current || this.members != instances) {
 			current.update(instances);
 			this.members = instances;
@@ -212,7 +207,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 
 	@Override
 	public String toString() {
-		return "LiveryLoadBalancer[" + this.serviceId + ", " + this.policy + "]";
+		return "LiveryLoadBalancer[" + this.serviceId + ", " + this.settings.policy().id() + "]";
 	}
 
 }

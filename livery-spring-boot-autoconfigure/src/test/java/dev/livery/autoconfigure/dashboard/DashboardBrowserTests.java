@@ -10,8 +10,7 @@ import dev.livery.dashboard.Dashboard;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.EndpointState;
-import dev.livery.loadbalancer.OutlierDetection;
-import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.PoolSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -188,7 +187,7 @@ class DashboardBrowserTests {
 			// Never called: the page only needs them as members.
 			instances.add(new DefaultServiceInstance("many-" + i, "many", "127.0.0." + (1 + i / 50), 20000 + i, false));
 		}
-		pools().ensure("many", PickPolicy.P2C, OutlierDetection.DEFAULTS, instances);
+		pools().ensure("many", PoolSettings.DEFAULTS, instances);
 		try {
 			open();
 			await().atMost(WITHIN.multipliedBy(2)).until(() -> rows("many").size() == 200);

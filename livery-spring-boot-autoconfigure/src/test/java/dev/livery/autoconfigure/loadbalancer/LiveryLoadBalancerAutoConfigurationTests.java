@@ -1,7 +1,7 @@
 package dev.livery.autoconfigure.loadbalancer;
 
 import dev.livery.loadbalancer.EndpointPools;
-import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.PickPolicyType;
 import dev.livery.loadbalancer.actuate.BalancerEndpoint;
 import dev.livery.loadbalancer.actuate.LoadBalancerMetrics;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
@@ -53,7 +53,7 @@ class LiveryLoadBalancerAutoConfigurationTests {
 			Object balancer = context.getBean(LoadBalancerClientFactory.class)
 				.getInstance("svc");
 			assertThat(balancer).isInstanceOf(LiveryLoadBalancer.class);
-			assertThat(((LiveryLoadBalancer) balancer).getPolicy()).isEqualTo(PickPolicy.P2C);
+			assertThat(((LiveryLoadBalancer) balancer).getPolicy()).isEqualTo(PickPolicyType.P2C);
 		});
 	}
 
@@ -89,11 +89,11 @@ class LiveryLoadBalancerAutoConfigurationTests {
 					"livery.loadbalancer.outlier.consecutive-failures=7")
 			.run((context) -> {
 				LiveryLoadBalancerProperties properties = context.getBean(LiveryLoadBalancerProperties.class);
-				assertThat(properties.settingsFor("svc").policy()).isEqualTo(PickPolicy.ROUND_ROBIN);
+				assertThat(properties.settingsFor("svc").policy()).isEqualTo(PickPolicyType.ROUND_ROBIN);
 				assertThat(properties.settingsFor("svc").outlier().consecutiveFailures()).isEqualTo(7);
-				assertThat(properties.settingsFor("other").policy()).isEqualTo(PickPolicy.P2C);
+				assertThat(properties.settingsFor("other").policy()).isEqualTo(PickPolicyType.P2C);
 				assertThat(((LiveryLoadBalancer) context.getBean(LoadBalancerClientFactory.class).getInstance("svc"))
-					.getPolicy()).isEqualTo(PickPolicy.ROUND_ROBIN);
+					.getPolicy()).isEqualTo(PickPolicyType.ROUND_ROBIN);
 			});
 	}
 

@@ -9,8 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.EndpointState;
-import dev.livery.loadbalancer.OutlierDetection;
-import dev.livery.loadbalancer.PickPolicy;
+import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.loadbalancer.PoolListener;
 import dev.livery.loadbalancer.Ticker;
 import org.junit.jupiter.api.AfterEach;
@@ -50,8 +49,8 @@ class LiveryLoadBalancerTests {
 	private final EndpointPools<ServiceInstance> pools = new EndpointPools<>(LiveryLoadBalancer::key,
 			Ticker.system(), PoolListener.NONE);
 
-	private final LiveryLoadBalancer balancer = new LiveryLoadBalancer("svc", supplier(), this.pools, PickPolicy.P2C,
-			OutlierDetection.DEFAULTS, FailureStatusCodes.SERVER_ERRORS, Duration.ofMillis(50));
+	private final LiveryLoadBalancer balancer = new LiveryLoadBalancer("svc", supplier(), this.pools,
+			PoolSettings.DEFAULTS, FailureStatusCodes.SERVER_ERRORS, Duration.ofMillis(50));
 
 	@AfterEach
 	void destroy() {
