@@ -21,6 +21,8 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.WebApplicationType;
@@ -124,6 +126,27 @@ class DashboardBrowserTests {
 		assertThat(text("#limit-value")).isEqualTo("50");
 		assertThat(servingStatus("")).isEqualTo("SERVING");
 		assertThat(text("#application")).isEqualTo("browser-test");
+	}
+
+	@Test
+	void requestRatesShouldShowWhileTrafficFlows() {
+		open();
+		Disposable traffic = Flux.interval(Duration.ofMillis(20))
+			.onBackpressureDrop()
+			.concatMap((tick) -> callLater("backend"))
+			.take(Duration.ofSeconds(30))
+			.subscribe();
+		try {
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> number(text("details[data-service='backend'] summary .stat b")) > 0);
+			assertThat(rows("backend")).anySatisfy((row) -> assertThat(
+					number(row.findElement(By.cssSelector("td.rps")).getText())).isPositive());
+			assertThat(rows("backend")).allSatisfy(
+					(row) -> assertThat(row.findElement(By.cssSelector("td.errors")).getText()).isIn("0%", "\u2013"));
+		}
+		finally {
+			traffic.dispose();
+		}
 	}
 
 	@Test
@@ -281,12 +304,27 @@ class DashboardBrowserTests {
 	}
 
 	private static void call(String service) {
-		balanced.get()
+		callLater(service).block(Duration.ofSeconds(10));
+	}
+
+	private static Mono<Void> callLater(String service) {
+		return balanced.get()
 			.uri("http://" + service + "/")
 			.retrieve()
 			.toBodilessEntity()
+			.timeout(Duration.ofSeconds(10))
 			.onErrorResume((ex) -> Mono.empty())
-			.block(Duration.ofSeconds(10));
+			.then();
+	}
+
+	/** The number a cell shows, or -1 for none ("-"). */
+	private static double number(String text) {
+		try {
+			return Double.parseDouble(text.trim());
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
 	}
 
 }
