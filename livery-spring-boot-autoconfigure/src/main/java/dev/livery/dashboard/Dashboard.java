@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -27,7 +28,8 @@ public final class Dashboard {
 	 * watches. Each run creates its own DashboardSnapshots inside Flux.defer, so a run's counters die with it and
 	 * a restart begins without stale rates; within a run Flux.interval emits serially, which is what the
 	 * non-thread-safe snapshots need. A snapshot that throws is logged and skipped rather than ending everyone's
-	 * stream. Viewers never slow each other down: each one keeps only its latest undelivered snapshot
+	 * stream. Closing completes the ticker itself, which completes every viewer through the replay; a viewer that
+	 * comes after is completed at once without reconnecting it. Viewers never slow each other down: each one keeps only its latest undelivered snapshot
 	 * (onBackpressureLatest), so a stalled browser costs one snapshot of memory, and the interval itself drops
 	 * ticks rather than failing should the replay ever not request.
 	 */
@@ -46,6 +48,10 @@ public final class Dashboard {
 	private final AtomicInteger runs = new AtomicInteger();
 
 	private final AtomicLong taken = new AtomicLong();
+
+	private final Sinks.Empty<Void> closed = Sinks.empty();
+
+	private volatile boolean isClosed;
 
 	/**
 	 * Create a feed with a snapshot every {@link #INTERVAL}, on Reactor's parallel scheduler.
@@ -82,7 +88,7 @@ public final class Dashboard {
 				})
 				.doOnSubscribe((subscription) -> this.runs.incrementAndGet())
 				.doFinally((signal) -> this.runs.decrementAndGet());
-		}).replay(1).refCount(1);
+		}).takeUntilOther(this.closed.asMono()).replay(1).refCount(1);
 	}
 
 	private @Nullable String take(DashboardSnapshots run, LongSupplier nanoClock) {
@@ -100,12 +106,22 @@ public final class Dashboard {
 	/**
 	 * Watch the feed: the latest snapshot at once (taken now if nobody was watching), then one per interval, for as
 	 * long as the subscription lasts. A subscriber that falls behind gets the latest snapshot, not a backlog.
-	 * @return a stream of JSON snapshots that never completes by itself
+	 * @return a stream of JSON snapshots that completes only when the feed is {@link #close() closed}
 	 */
 	public Flux<String> snapshots() {
-		return this.ticker.onBackpressureLatest()
+		return Flux.defer(() -> this.isClosed ? Flux.<String>empty() : this.ticker)
+			.onBackpressureLatest()
 			.doOnSubscribe((subscription) -> this.viewers.incrementAndGet())
 			.doFinally((signal) -> this.viewers.decrementAndGet());
+	}
+
+	/**
+	 * Complete every viewer's stream, and the streams of viewers yet to come at once, which stops the ticker for
+	 * good. Meant for shutdown: an open stream would otherwise hold up a graceful shutdown until it times out.
+	 */
+	public void close() {
+		this.isClosed = true;
+		this.closed.tryEmitEmpty();
 	}
 
 	/**

@@ -213,6 +213,25 @@ class DashboardTests {
 	}
 
 	@Test
+	void closeShouldCompleteEveryStreamAndStopTheTicker() {
+		AtomicInteger completed = new AtomicInteger();
+		this.dashboard.snapshots().subscribe(null, null, completed::incrementAndGet);
+		this.dashboard.snapshots().subscribe(null, null, completed::incrementAndGet);
+		this.scheduler.advanceTimeBy(Duration.ofSeconds(2));
+		this.dashboard.close();
+		assertThat(completed).hasValue(2);
+		assertThat(this.dashboard.viewers()).isZero();
+		assertThat(this.dashboard.isTicking()).isFalse();
+		List<String> late = new CopyOnWriteArrayList<>();
+		this.dashboard.snapshots().subscribe(late::add, null, completed::incrementAndGet);
+		this.scheduler.advanceTimeBy(Duration.ofSeconds(10));
+		assertThat(completed).hasValue(3);
+		assertThat(late).isEmpty();
+		assertThat(this.dashboard.snapshotsTaken()).isEqualTo(3);
+		assertThat(this.dashboard.viewers()).isZero();
+	}
+
+	@Test
 	void intervalShouldBePositive() {
 		assertThatIllegalArgumentException().isThrownBy(() -> new Dashboard(
 				() -> new DashboardSnapshots(null, null, null, null), Duration.ZERO, this.scheduler, System::nanoTime))

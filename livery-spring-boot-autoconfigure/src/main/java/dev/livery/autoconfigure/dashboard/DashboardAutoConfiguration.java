@@ -6,6 +6,7 @@ import dev.livery.autoconfigure.serving.ServingStatusAutoConfiguration;
 import dev.livery.concurrency.ConcurrencyLimiter;
 import dev.livery.dashboard.Dashboard;
 import dev.livery.dashboard.DashboardHandler;
+import dev.livery.dashboard.DashboardShutdownLifecycle;
 import dev.livery.dashboard.DashboardSnapshots;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.serving.ServingStatusStore;
@@ -57,6 +58,12 @@ public final class DashboardAutoConfiguration {
 		String application = environment.getProperty("spring.application.name");
 		return new Dashboard(() -> new DashboardSnapshots(endpointPools, concurrencyLimiter, servingStatus,
 				application));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DashboardShutdownLifecycle liveryDashboardShutdownLifecycle(Dashboard dashboard) {
+		return new DashboardShutdownLifecycle(dashboard);
 	}
 
 	@Bean
