@@ -178,6 +178,9 @@ public final class DashboardSnapshots {
 	/**
 	 * Write one endpoint: everything the page shows of it. The one place that maps an {@link Endpoint} to JSON; a
 	 * member the endpoint cannot tell (no rate yet, no ejection under way) is left out rather than written as zero.
+	 * Besides what is written here the page reads, and shows as soon as one endpoint has them, {@code health}
+	 * ({@code HEALTHY}, {@code UNHEALTHY}, {@code UNCHECKED}), {@code healthScore}, {@code servingStatus},
+	 * {@code latencyMillis} and {@code rampUp} (the slow-start factor, 0 to 1); and per service {@code panic}.
 	 * @param json the writer, positioned where the endpoint's object goes
 	 * @param endpoint the endpoint
 	 * @param state its state, read once for this snapshot
