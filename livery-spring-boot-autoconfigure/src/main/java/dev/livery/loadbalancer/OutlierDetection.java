@@ -7,14 +7,27 @@ import java.time.Duration;
  *
  * @param enabled whether failing endpoints are ejected at all
  * @param consecutiveFailures failures in a row that eject an endpoint (at least 1)
- * @param ejectionTime base ejection time; the n-th ejection in a row lasts n times this
- * @param maxEjectionTime cap on the length of one ejection (at least {@code ejectionTime})
+ * @param ejectionTime base ejection time, at most {@link #MAX_EJECTION_TIME}; the n-th ejection in a row lasts n
+ * times this
+ * @param maxEjectionTime cap on the length of one ejection, from {@code ejectionTime} to
+ * {@link #MAX_MAX_EJECTION_TIME}
  * @param maxEjectionPercent at most this share (0-100) of a pool's endpoints that are not drained ejected at once;
  * one endpoint is always ejectable
  * @since 0.1.0
  */
 public record OutlierDetection(boolean enabled, int consecutiveFailures, Duration ejectionTime,
 		Duration maxEjectionTime, int maxEjectionPercent) {
+
+	/**
+	 * Longest base ejection time: a day.
+	 */
+	public static final Duration MAX_EJECTION_TIME = Duration.ofDays(1);
+
+	/**
+	 * Longest cap on one ejection: a week. Deadlines are kept in nanoseconds in 61 bits of an endpoint's status word
+	 * (about 36 years): bounded here, they cannot overflow nor wrap.
+	 */
+	public static final Duration MAX_MAX_EJECTION_TIME = Duration.ofDays(7);
 
 	/**
 	 * Defaults: 5 consecutive failures, 30 s base, 300 s cap, 50 % ejectable.
@@ -30,12 +43,15 @@ public record OutlierDetection(boolean enabled, int consecutiveFailures, Duratio
 		if (consecutiveFailures < 1) {
 			throw new IllegalArgumentException("consecutiveFailures must be at least 1 but was " + consecutiveFailures);
 		}
-		if (ejectionTime == null || ejectionTime.isNegative() || ejectionTime.isZero()) {
-			throw new IllegalArgumentException("ejectionTime must be positive but was " + ejectionTime);
-		}
-		if (maxEjectionTime == null || maxEjectionTime.compareTo(ejectionTime) < 0) {
+		if (ejectionTime == null || ejectionTime.isNegative() || ejectionTime.isZero()
+				|| ejectionTime.compareTo(MAX_EJECTION_TIME) > 0) {
 			throw new IllegalArgumentException(
-					"maxEjectionTime must be at least ejectionTime (" + ejectionTime + ") but was " + maxEjectionTime);
+					"ejectionTime must be positive and at most " + MAX_EJECTION_TIME + " but was " + ejectionTime);
+		}
+		if (maxEjectionTime == null || maxEjectionTime.compareTo(ejectionTime) < 0
+				|| maxEjectionTime.compareTo(MAX_MAX_EJECTION_TIME) > 0) {
+			throw new IllegalArgumentException("maxEjectionTime must be between ejectionTime (" + ejectionTime + ") and "
+					+ MAX_MAX_EJECTION_TIME + " but was " + maxEjectionTime);
 		}
 		if (maxEjectionPercent < 0 || maxEjectionPercent > 100) {
 			throw new IllegalArgumentException("maxEjectionPercent must be between 0 and 100 but was " + maxEjectionPercent);

@@ -1,8 +1,6 @@
 package dev.livery.autoconfigure.loadbalancer;
 
-import dev.livery.autoconfigure.loadbalancer.LiveryLoadBalancerProperties.Settings;
 import dev.livery.loadbalancer.EndpointPools;
-import dev.livery.loadbalancer.PoolSettings;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,10 +32,9 @@ public class LiveryLoadBalancerClientConfiguration {
 			ObjectProvider<ServiceInstanceListSupplier> suppliers, LiveryLoadBalancerProperties properties,
 			EndpointPools<ServiceInstance> pools) {
 		String serviceId = LoadBalancerClientFactory.getName(environment);
-		Settings settings = properties.settingsFor(serviceId);
-		PoolSettings pool = PoolSettings.DEFAULTS.withPolicy(settings.policy()).withOutlier(settings.outlier());
-		return new LiveryLoadBalancer(serviceId, suppliers, pools, pool, settings.failureStatusCodes(),
-				settings.refreshInterval());
+		LoadBalancerSettings settings = properties.settingsFor(serviceId);
+		return new LiveryLoadBalancer(serviceId, suppliers, pools, settings.toPoolSettings(),
+				settings.getOutlier().toFailureStatusCodes(), settings.getRefreshInterval());
 	}
 
 }

@@ -1,9 +1,8 @@
 package dev.livery.autoconfigure.loadbalancer;
 
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.type.AnnotatedTypeMetadata;
@@ -17,12 +16,18 @@ class OnLiveryBalancedClientCondition extends SpringBootCondition {
 	@Override
 	public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
 		String serviceId = LoadBalancerClientFactory.getName(context.getEnvironment());
-		LiveryLoadBalancerProperties properties = Binder.get(context.getEnvironment())
-			.bind(LiveryLoadBalancerProperties.PREFIX, Bindable.of(LiveryLoadBalancerProperties.class))
-			.orElseGet(LiveryLoadBalancerProperties::new);
-		boolean enabled = (serviceId != null) ? properties.settingsFor(serviceId).enabled() : properties.isEnabled();
+		LiveryLoadBalancerProperties properties = properties(context);
+		boolean enabled = (serviceId != null) ? properties.settingsFor(serviceId).isEnabled() : properties.isEnabled();
 		return enabled ? ConditionOutcome.match("livery balances client '" + serviceId + "'")
 				: ConditionOutcome.noMatch("livery is disabled for client '" + serviceId + "'");
+	}
+
+	// The application context's properties (the parent of the client's context) were resolved at start-up.
+	private static LiveryLoadBalancerProperties properties(ConditionContext context) {
+		ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+		LiveryLoadBalancerProperties properties = (beanFactory != null)
+				? beanFactory.getBeanProvider(LiveryLoadBalancerProperties.class).getIfAvailable() : null;
+		return (properties != null) ? properties : LiveryLoadBalancerProperties.bind(context.getEnvironment());
 	}
 
 }

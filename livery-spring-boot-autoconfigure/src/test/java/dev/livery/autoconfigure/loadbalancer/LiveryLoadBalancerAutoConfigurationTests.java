@@ -89,9 +89,9 @@ class LiveryLoadBalancerAutoConfigurationTests {
 					"livery.loadbalancer.outlier.consecutive-failures=7")
 			.run((context) -> {
 				LiveryLoadBalancerProperties properties = context.getBean(LiveryLoadBalancerProperties.class);
-				assertThat(properties.settingsFor("svc").policy()).isEqualTo(PickPolicyType.ROUND_ROBIN);
-				assertThat(properties.settingsFor("svc").outlier().consecutiveFailures()).isEqualTo(7);
-				assertThat(properties.settingsFor("other").policy()).isEqualTo(PickPolicyType.P2C);
+				assertThat(properties.settingsFor("svc").getPolicy()).isEqualTo(PickPolicyType.ROUND_ROBIN);
+				assertThat(properties.settingsFor("svc").getOutlier().getConsecutiveFailures()).isEqualTo(7);
+				assertThat(properties.settingsFor("other").getPolicy()).isEqualTo(PickPolicyType.P2C);
 				assertThat(((LiveryLoadBalancer) context.getBean(LoadBalancerClientFactory.class).getInstance("svc"))
 					.getPolicy()).isEqualTo(PickPolicyType.ROUND_ROBIN);
 			});
