@@ -29,9 +29,9 @@ public final class Dashboard {
 	 * a restart begins without stale rates; within a run Flux.interval emits serially, which is what the
 	 * non-thread-safe snapshots need. A snapshot that throws is logged and skipped rather than ending everyone's
 	 * stream. Closing completes the ticker itself, which completes every viewer through the replay; a viewer that
-	 * comes after is completed at once without reconnecting it. Viewers never slow each other down: each one keeps only its latest undelivered snapshot
-	 * (onBackpressureLatest), so a stalled browser costs one snapshot of memory, and the interval itself drops
-	 * ticks rather than failing should the replay ever not request.
+	 * comes after is completed at once without reconnecting it. Viewers never slow each other down: each one keeps
+	 * only its latest undelivered snapshot (onBackpressureLatest), so a stalled browser costs one snapshot of
+	 * memory, and the interval itself drops ticks rather than failing should the replay ever not request.
 	 */
 
 	/**
