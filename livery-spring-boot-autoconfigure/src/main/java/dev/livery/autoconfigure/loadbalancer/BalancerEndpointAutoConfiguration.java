@@ -6,10 +6,11 @@ import dev.livery.loadbalancer.actuate.BalancerEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 
 /**
  * {@link AutoConfiguration Auto-configuration} of the {@link BalancerEndpoint balancer} actuator endpoint.
@@ -17,14 +18,14 @@ import org.springframework.context.annotation.Bean;
  * @since 0.1.0
  */
 @AutoConfiguration(after = LiveryLoadBalancerAutoConfiguration.class)
-@ConditionalOnClass(Endpoint.class)
-@ConditionalOnBean(EndpointPools.class)
+@ConditionalOnClass({ Endpoint.class, ServiceInstance.class })
+@Conditional(OnServiceInstancePoolsCondition.class)
 @ConditionalOnAvailableEndpoint(BalancerEndpoint.class)
 public final class BalancerEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	BalancerEndpoint balancerEndpoint(EndpointPools<?> pools) {
+	BalancerEndpoint balancerEndpoint(EndpointPools<ServiceInstance> pools) {
 		return new BalancerEndpoint(pools);
 	}
 

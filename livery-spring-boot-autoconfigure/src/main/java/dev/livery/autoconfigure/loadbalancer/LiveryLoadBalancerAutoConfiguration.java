@@ -9,7 +9,7 @@ import dev.livery.loadbalancer.PoolListener;
 import dev.livery.loadbalancer.Ticker;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancerLifecycle;
-import dev.livery.loadbalancer.cloud.LoadBalancedWebClientBuilderPostProcessor;
+import dev.livery.loadbalancer.cloud.LeaseReleasingBeanPostProcessor;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -18,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancedExchangeFilterFunction;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.context.annotation.Bean;
@@ -36,7 +37,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 @ConditionalOnBooleanProperty(name = "livery.loadbalancer.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LiveryLoadBalancerProperties.class)
 @LoadBalancerClients(defaultConfiguration = LiveryLoadBalancerClientConfiguration.class)
-@Import(LiveryLoadBalancerAutoConfiguration.WebClientCancellationConfiguration.class)
+@Import(LiveryLoadBalancerAutoConfiguration.ReactiveLeaseReleasingConfiguration.class)
 public final class LiveryLoadBalancerAutoConfiguration {
 
 	@Bean
@@ -45,8 +46,9 @@ public final class LiveryLoadBalancerAutoConfiguration {
 		return Ticker.system();
 	}
 
+	// Deduced from the return type with its generics: a user's EndpointPools of another type is not ours.
 	@Bean
-	@ConditionalOnMissingBean(EndpointPools.class)
+	@ConditionalOnMissingBean
 	EndpointPools<ServiceInstance> liveryEndpointPools(Ticker ticker, ObjectProvider<PoolListener> listeners) {
 		return new EndpointPools<>(LiveryLoadBalancer::key, ticker, new DelegatingPoolListener(listeners));
 	}
@@ -58,12 +60,13 @@ public final class LiveryLoadBalancerAutoConfiguration {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(WebClient.class)
-	static class WebClientCancellationConfiguration {
+	@ConditionalOnClass({ WebClient.class, LoadBalancedExchangeFilterFunction.class })
+	static class ReactiveLeaseReleasingConfiguration {
 
 		@Bean
-		static LoadBalancedWebClientBuilderPostProcessor liveryLoadBalancedWebClientBuilderPostProcessor() {
-			return new LoadBalancedWebClientBuilderPostProcessor();
+		@ConditionalOnMissingBean
+		static LeaseReleasingBeanPostProcessor liveryLeaseReleasingBeanPostProcessor() {
+			return new LeaseReleasingBeanPostProcessor();
 		}
 
 	}

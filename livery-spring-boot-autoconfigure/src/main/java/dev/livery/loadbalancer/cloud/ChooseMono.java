@@ -42,9 +42,9 @@ final class ChooseMono extends Mono<Response<ServiceInstance>> {
 			return;
 		}
 		if (lease != null) {
-			CancelGuard guard = actual.currentContext().getOrDefault(CancelGuard.class, null);
-			if (guard != null) {
-				guard.track(lease);
+			LeaseScope scope = actual.currentContext().getOrDefault(LeaseScope.class, null);
+			if (scope != null) {
+				scope.track(lease);
 			}
 		}
 		actual.onSubscribe(new LeaseSubscription(actual, lease));

@@ -3,7 +3,6 @@ package dev.livery.loadbalancer.cloud;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.livery.loadbalancer.Endpoint;
 import dev.livery.loadbalancer.EndpointPool;
@@ -16,6 +15,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -35,7 +35,9 @@ import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
  *
  * <p>Membership comes from the service's {@link ServiceInstanceListSupplier} (simple properties, Eureka, Consul,
  * Kubernetes, ZooKeeper, ...): the first request waits for it, later ones never do; every {@code refreshInterval}
- * the next request triggers a background refresh, and the state of instances that stay survives it. A retry avoids the
+ * the next request triggers a background refresh, and the state of instances that stay survives it. A read of the
+ * list is abandoned after ten refresh intervals (at least five seconds) and when the supplier fails or throws; the
+ * members stay as they were. A retry avoids the
  * instance of the previous attempt while another is eligible.
  *
  * @since 0.1.0
@@ -51,9 +53,14 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	 * tracked (hold an in-flight slot, may probe) only when they come from a client that reports completion, which
 	 * Spring Cloud's exchange filters and blocking client do and a bare choose(serviceId) does not: a lease nobody
 	 * finishes would hold its slot, or its probe, forever.
+	 * Every read of the instance list (the first, awaited, and the background refreshes) goes through an
+	 * InstanceListReader, which bounds it in time and turns a supplier's synchronous throw into an error signal, so a
+	 * registry that hangs or throws never stalls the refresh nor escapes choose(); the pool keeps its members.
 	 */
 
 	private static final Log logger = LogFactory.getLog(LiveryLoadBalancer.class);
+
+	private static final Duration MIN_READ_TIMEOUT = Duration.ofSeconds(5);
 
 	private final String serviceId;
 
@@ -67,7 +74,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 
 	private final LeaseFactory<ServiceInstance, InstanceLease> leases;
 
-	private final AtomicBoolean refreshing = new AtomicBoolean();
+	private final InstanceListReader reader;
 
 	private volatile @Nullable EndpointPool<ServiceInstance> pool;
 
@@ -87,15 +94,33 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	public LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
 			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
 			Duration refreshInterval) {
+		this(serviceId, suppliers, pools, settings, failureStatusCodes, refreshInterval, Schedulers.parallel());
+	}
+
+	LiveryLoadBalancer(String serviceId, ObjectProvider<ServiceInstanceListSupplier> suppliers,
+			EndpointPools<ServiceInstance> pools, PoolSettings settings, FailureStatusCodes failureStatusCodes,
+			Duration refreshInterval, Scheduler timer) {
 		this.serviceId = serviceId;
 		this.suppliers = suppliers;
 		this.pools = pools;
 		this.settings = settings;
 		long refreshNanos = refreshInterval.toNanos();
-		this.refreshTimer = Schedulers.parallel()
-			.schedulePeriodically(() -> this.refreshDue = true, refreshNanos, refreshNanos, TimeUnit.NANOSECONDS);
+		this.refreshTimer = timer.schedulePeriodically(() -> this.refreshDue = true, refreshNanos, refreshNanos,
+				TimeUnit.NANOSECONDS);
+		this.reader = new InstanceListReader(serviceId, this::supplier, readTimeout(refreshInterval), timer);
 		this.leases = (endpoint, probeToken, tracked) -> new InstanceLease(endpoint, probeToken, tracked,
 				failureStatusCodes);
+	}
+
+	/**
+	 * Return how long one read of a service's instance list may take: ten refresh intervals, at least five seconds
+	 * (a registry call over the network may legitimately take a while; the first request of a service waits for it).
+	 * @param refreshInterval the refresh interval
+	 * @return the timeout of one read
+	 */
+	static Duration readTimeout(Duration refreshInterval) {
+		Duration tenIntervals = refreshInterval.multipliedBy(10);
+		return (tenIntervals.compareTo(MIN_READ_TIMEOUT) > 0) ? tenIntervals : MIN_READ_TIMEOUT;
 	}
 
 	/**
@@ -162,25 +187,21 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	}
 
 	private Mono<Response<ServiceInstance>> seedThenChoose(Request<?> request) {
-		return supplier().get()
-			.next()
+		return this.reader.read()
 			.doOnNext(this::install)
 			.onErrorResume((ex) -> {
-				logger.warn("Could not list the instances of service '" + this.serviceId + "'", ex);
+				logger.warn("Could not install the instances of service '" + this.serviceId + "'", ex);
 				return Mono.empty();
 			})
 			.then(Mono.defer(() -> new ChooseMono(this, request)));
 	}
 
 	private void refreshIfDue() {
-		if (!this.refreshDue || !this.refreshing.compareAndSet(false, true)) {
-			return;
+		if (this.refreshDue) {
+			// One refresh per interval: a refresh still running (bounded by the reader) covers this one.
+			this.refreshDue = false;
+			this.reader.refresh(this::install);
 		}
-		this.refreshDue = false;
-		supplier().get().next().subscribe(this::install, (ex) -> {
-			logger.debug("Could not refresh the instances of service '" + this.serviceId + "'", ex);
-			this.refreshing.set(false);
-		}, () -> this.refreshing.set(false));
 	}
 
 	private void install(List<ServiceInstance> instances) {

@@ -1,26 +1,39 @@
 package dev.livery.autoconfigure.loadbalancer;
 
+import java.time.Duration;
+
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.PickPolicyType;
+import dev.livery.loadbalancer.PoolListener;
+import dev.livery.loadbalancer.Ticker;
 import dev.livery.loadbalancer.actuate.BalancerEndpoint;
 import dev.livery.loadbalancer.actuate.LoadBalancerMetrics;
+import dev.livery.loadbalancer.cloud.LeaseReleasingBeanPostProcessor;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancer;
 import dev.livery.loadbalancer.cloud.LiveryLoadBalancerLifecycle;
-import dev.livery.loadbalancer.cloud.LoadBalancedWebClientBuilderPostProcessor;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
+import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.LoadBalancerAutoConfiguration;
+import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerBeanPostProcessorAutoConfiguration;
+import org.springframework.cloud.client.loadbalancer.reactive.ReactiveLoadBalancer;
 import org.springframework.cloud.client.loadbalancer.reactive.ReactorLoadBalancerClientAutoConfiguration;
+import org.springframework.cloud.client.loadbalancer.reactive.ReactorLoadBalancerExchangeFilterFunction;
 import org.springframework.cloud.commons.util.UtilAutoConfiguration;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClientSpecification;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.RoundRobinLoadBalancer;
 import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.ResolvableType;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,7 +57,7 @@ class LiveryLoadBalancerAutoConfigurationTests {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(EndpointPools.class)
 				.hasSingleBean(LiveryLoadBalancerLifecycle.class)
-				.hasSingleBean(LoadBalancedWebClientBuilderPostProcessor.class)
+				.hasSingleBean(LeaseReleasingBeanPostProcessor.class)
 				.hasSingleBean(LoadBalancerMetrics.class);
 			assertThat(context.getBeansOfType(LoadBalancerClientSpecification.class).values())
 				.filteredOn((spec) -> spec.getName().startsWith("default."))
@@ -117,11 +130,53 @@ class LiveryLoadBalancerAutoConfigurationTests {
 	}
 
 	@Test
-	void runWithUserBeansShouldBackOff() {
-		EndpointPools<?> pools = new EndpointPools<>((Object o) -> o.toString(), dev.livery.loadbalancer.Ticker.system(),
-				dev.livery.loadbalancer.PoolListener.NONE);
-		this.contextRunner.withBean(EndpointPools.class, () -> pools)
-			.run((context) -> assertThat(context.getBean(EndpointPools.class)).isSameAs(pools));
+	void runWithUsersOwnServiceInstancePoolsShouldBackOff() {
+		this.contextRunner.withUserConfiguration(UserServiceInstancePoolsConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(EndpointPools.class);
+			assertThat(context.getBean(EndpointPools.class)).isSameAs(UserServiceInstancePoolsConfiguration.POOLS);
+			assertThat(choose(context)).isNotNull();
+			assertThat(UserServiceInstancePoolsConfiguration.POOLS.get("svc")).isNotNull();
+		});
+	}
+
+	@Test
+	void runWithUsersEndpointPoolsOfAnotherTypeShouldKeepLiverysOwn() {
+		this.contextRunner.withUserConfiguration(UserStringPoolsConfiguration.class)
+			.withPropertyValues("management.endpoints.web.exposure.include=balancer")
+			.run((context) -> {
+				assertThat(context).hasNotFailed()
+					.hasBean("userPools")
+					.hasBean("liveryEndpointPools")
+					.hasSingleBean(BalancerEndpoint.class)
+					.hasSingleBean(LoadBalancerMetrics.class);
+				assertThat(context.getBeanNamesForType(
+						ResolvableType.forClassWithGenerics(EndpointPools.class, ServiceInstance.class)))
+					.containsExactly("liveryEndpointPools");
+				ServiceInstance chosen = choose(context);
+				assertThat(chosen).isNotNull();
+				assertThat(chosen.getPort()).isEqualTo(1);
+				assertThat(context.getBean("liveryEndpointPools", EndpointPools.class).get("svc")).isNotNull();
+				assertThat(UserStringPoolsConfiguration.POOLS.pools()).isEmpty();
+			});
+	}
+
+	@Test
+	void runWithUsersEndpointPoolsOfAnotherTypeAndLiveryDisabledShouldCreateNoEndpoint() {
+		this.contextRunner.withUserConfiguration(UserStringPoolsConfiguration.class)
+			.withPropertyValues("livery.loadbalancer.enabled=false",
+					"management.endpoints.web.exposure.include=balancer")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(BalancerEndpoint.class)
+				.doesNotHaveBean(LoadBalancerMetrics.class));
+	}
+
+	@Test
+	void loadBalancerFilterFunctionShouldStayInjectableByItsClass() {
+		this.contextRunner.run((context) -> {
+			ReactorLoadBalancerExchangeFilterFunction function = context
+				.getBean(ReactorLoadBalancerExchangeFilterFunction.class);
+			assertThat(AopUtils.isCglibProxy(function)).isTrue();
+		});
 	}
 
 	@Test
@@ -159,6 +214,13 @@ class LiveryLoadBalancerAutoConfigurationTests {
 				"livery.loadbalancer.clients.users.outlier.consecutive-failures");
 	}
 
+	private static ServiceInstance choose(org.springframework.context.ApplicationContext context) {
+		ReactiveLoadBalancer<ServiceInstance> balancer = context.getBean(LoadBalancerClientFactory.class).getInstance("svc");
+		assertThat(balancer).isInstanceOf(LiveryLoadBalancer.class);
+		Response<ServiceInstance> response = Mono.from(balancer.choose()).block(Duration.ofSeconds(10));
+		return (response != null) ? response.getServer() : null;
+	}
+
 	private void assertStartupFails(String property, String name) {
 		this.contextRunner.withPropertyValues(property).run((context) -> {
 			assertThat(context).hasFailed();
@@ -166,6 +228,32 @@ class LiveryLoadBalancerAutoConfigurationTests {
 				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 				.hasMessageContaining(name);
 		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserServiceInstancePoolsConfiguration {
+
+		static final EndpointPools<ServiceInstance> POOLS = new EndpointPools<>(LiveryLoadBalancer::key, Ticker.system(),
+				PoolListener.NONE);
+
+		@Bean
+		EndpointPools<ServiceInstance> userPools() {
+			return POOLS;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserStringPoolsConfiguration {
+
+		static final EndpointPools<String> POOLS = new EndpointPools<>((member) -> member, Ticker.system(),
+				PoolListener.NONE);
+
+		@Bean
+		EndpointPools<String> userPools() {
+			return POOLS;
+		}
+
 	}
 
 }

@@ -4,7 +4,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
@@ -18,6 +20,7 @@ import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 import reactor.util.context.Context;
 
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
@@ -45,6 +48,12 @@ class LiveryLoadBalancerTests {
 
 	private final AtomicReference<List<ServiceInstance>> members = new AtomicReference<>(
 			List.of(instance(1), instance(2)));
+
+	private final Supplier<Flux<List<ServiceInstance>>> current = () -> Flux.just(this.members.get());
+
+	private final AtomicReference<Supplier<Flux<List<ServiceInstance>>>> lists = new AtomicReference<>(this.current);
+
+	private final AtomicInteger reads = new AtomicInteger();
 
 	private final EndpointPools<ServiceInstance> pools = new EndpointPools<>(LiveryLoadBalancer::key,
 			Ticker.system(), PoolListener.NONE);
@@ -126,13 +135,13 @@ class LiveryLoadBalancerTests {
 	}
 
 	@Test
-	void cancelGuardInTheContextShouldReleaseTheSlotOnCancel() {
+	void leaseScopeInTheContextShouldReleaseTheSlotWhenClosed() {
 		choose(tracked()).release();
-		CancelGuard guard = new CancelGuard();
-		StepVerifier.create(this.balancer.choose(tracked()).contextWrite(Context.of(CancelGuard.class, guard)))
+		LeaseScope scope = new LeaseScope();
+		StepVerifier.create(this.balancer.choose(tracked()).contextWrite(Context.of(LeaseScope.class, scope)))
 			.assertNext((response) -> assertThat(pool().inFlight()).isEqualTo(1))
 			.verifyComplete();
-		guard.cancel();
+		scope.close();
 		assertThat(pool().inFlight()).isZero();
 	}
 
@@ -144,8 +153,76 @@ class LiveryLoadBalancerTests {
 			.verifyComplete();
 	}
 
+	@Test
+	void refreshFromASupplierThatThrowsShouldKeepServingTheLastMembers() {
+		choose(tracked()).release();
+		this.lists.set(LiveryLoadBalancerTests::registryDown);
+		int before = this.reads.get();
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			choose(tracked()).release();
+			assertThat(this.reads.get()).as("refreshes tried").isGreaterThan(before + 1);
+		});
+		assertThat(pool().endpoints()).extracting((endpoint) -> endpoint.key())
+			.containsExactlyInAnyOrder("127.0.0.1:1", "127.0.0.1:2");
+		assertThat(pool().inFlight()).isZero();
+	}
+
+	@Test
+	void firstSeedFromASupplierThatThrowsShouldAnswerNoInstances() {
+		this.lists.set(LiveryLoadBalancerTests::registryDown);
+		StepVerifier.create(this.balancer.choose(tracked()))
+			.assertNext((response) -> assertThat(response.hasServer()).isFalse())
+			.verifyComplete();
+		this.lists.set(this.current);
+		assertThat(choose(tracked()).getPort()).as("the next request seeds").isIn(1, 2);
+	}
+
+	@Test
+	void refreshFromASupplierThatNeverAnswersShouldTimeOutAndRefreshAgain() {
+		VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+		Duration interval = Duration.ofMillis(50);
+		LiveryLoadBalancer virtual = new LiveryLoadBalancer("svc", supplier(), this.pools, PoolSettings.DEFAULTS,
+				FailureStatusCodes.SERVER_ERRORS, interval, timer);
+		try {
+			choose(virtual, tracked()).release();
+			this.lists.set(Flux::never);
+			timer.advanceTimeBy(interval);
+			choose(virtual, tracked()).release();
+			int stuck = this.reads.get();
+			this.members.set(List.of(instance(2), instance(3)));
+			this.lists.set(this.current);
+			timer.advanceTimeBy(interval);
+			choose(virtual, tracked()).release();
+			assertThat(this.reads).as("no second refresh while one runs").hasValue(stuck);
+			timer.advanceTimeBy(LiveryLoadBalancer.readTimeout(interval));
+			choose(virtual, tracked()).release();
+			assertThat(pool().endpoints()).as("refreshed after the hung read timed out")
+				.extracting((endpoint) -> endpoint.key())
+				.containsExactlyInAnyOrder("127.0.0.1:2", "127.0.0.1:3");
+			assertThat(pool().inFlight()).isZero();
+		}
+		finally {
+			virtual.destroy();
+			timer.dispose();
+		}
+	}
+
+	@Test
+	void readTimeoutShouldBeTenRefreshIntervalsAndAtLeastFiveSeconds() {
+		assertThat(LiveryLoadBalancer.readTimeout(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(10));
+		assertThat(LiveryLoadBalancer.readTimeout(Duration.ofMillis(50))).isEqualTo(Duration.ofSeconds(5));
+	}
+
+	private static Flux<List<ServiceInstance>> registryDown() {
+		throw new IllegalStateException("registry down");
+	}
+
 	private InstanceLease choose(Request<?> request) {
-		Response<ServiceInstance> response = this.balancer.choose(request).block(Duration.ofSeconds(5));
+		return choose(this.balancer, request);
+	}
+
+	private static InstanceLease choose(LiveryLoadBalancer balancer, Request<?> request) {
+		Response<ServiceInstance> response = balancer.choose(request).block(Duration.ofSeconds(5));
 		assertThat(response).isInstanceOf(InstanceLease.class);
 		return (InstanceLease) response;
 	}
@@ -164,7 +241,8 @@ class LiveryLoadBalancerTests {
 
 			@Override
 			public Flux<List<ServiceInstance>> get() {
-				return Flux.defer(() -> Flux.just(LiveryLoadBalancerTests.this.members.get()));
+				LiveryLoadBalancerTests.this.reads.incrementAndGet();
+				return LiveryLoadBalancerTests.this.lists.get().get();
 			}
 
 		};

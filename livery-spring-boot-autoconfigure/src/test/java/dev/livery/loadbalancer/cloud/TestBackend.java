@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -15,7 +16,12 @@ final class TestBackend implements AutoCloseable {
 
 	enum Behaviour {
 
-		OK, FAIL_503, SLOW, HANG
+		OK, FAIL_503, SLOW, HANG,
+
+		/**
+		 * Not listening: connections are refused until the backend behaves otherwise, on the same port.
+		 */
+		REFUSED
 
 	}
 
@@ -27,13 +33,21 @@ final class TestBackend implements AutoCloseable {
 
 	private final String name;
 
-	private final DisposableServer server;
+	private final int port;
+
+	private volatile @Nullable DisposableServer server;
 
 	private volatile Duration delay = Duration.ofMillis(200);
 
 	TestBackend(String name) {
 		this.name = name;
-		this.server = HttpServer.create().host("127.0.0.1").port(0).handle((request, response) -> {
+		DisposableServer bound = bind(0);
+		this.server = bound;
+		this.port = bound.port();
+	}
+
+	private DisposableServer bind(int port) {
+		return HttpServer.create().host("127.0.0.1").port(port).handle((request, response) -> {
 			this.received.incrementAndGet();
 			this.active.incrementAndGet();
 			Mono<Void> reply = switch (this.behaviour.get()) {
@@ -41,18 +55,31 @@ final class TestBackend implements AutoCloseable {
 				case FAIL_503 -> response.status(503).sendString(Mono.just("unavailable")).then();
 				case SLOW -> Mono.delay(this.delay).then(response.sendString(Mono.just(this.name)).then());
 				case HANG -> Mono.never();
+				case REFUSED -> response.status(503).send().then();
 			};
 			return reply.doFinally((signal) -> this.active.decrementAndGet());
 		}).bindNow();
 	}
 
-	TestBackend behave(Behaviour behaviour) {
-		this.behaviour.set(behaviour);
+	synchronized TestBackend behave(Behaviour behaviour) {
+		Behaviour previous = this.behaviour.getAndSet(behaviour);
+		DisposableServer current = this.server;
+		if (behaviour == Behaviour.REFUSED && current != null) {
+			this.server = null;
+			current.disposeNow(Duration.ofSeconds(5));
+		}
+		else if (previous == Behaviour.REFUSED && behaviour != Behaviour.REFUSED && current == null) {
+			this.server = bind(this.port);
+		}
 		return this;
 	}
 
+	Behaviour behaviour() {
+		return this.behaviour.get();
+	}
+
 	int port() {
-		return this.server.port();
+		return this.port;
 	}
 
 	String uri() {
@@ -76,8 +103,12 @@ final class TestBackend implements AutoCloseable {
 	}
 
 	@Override
-	public void close() {
-		this.server.disposeNow(Duration.ofSeconds(5));
+	public synchronized void close() {
+		DisposableServer current = this.server;
+		this.server = null;
+		if (current != null) {
+			current.disposeNow(Duration.ofSeconds(5));
+		}
 	}
 
 }
