@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FrameworkFreeCoreTests {
 
 	@ParameterizedTest
-	@ValueSource(strings = { "dev/livery/loadbalancer" })
+	@ValueSource(strings = { "dev/livery/loadbalancer", "dev/livery/serving/grpc" })
 	void corePackageShouldNotImportSpring(String packagePath) throws IOException {
 		Path directory = Path.of("src/main/java").resolve(packagePath);
 		List<String> offenders;

@@ -22,7 +22,9 @@ import org.springframework.boot.actuate.endpoint.web.annotation.WebEndpoint;
  *
  * <p>
  * A bad request (unknown, missing or unsettable status) is answered {@code 400} with a reason and changes nothing;
- * an update once the application is shutting down is answered {@code 409}.
+ * a status for a new named service beyond the store's {@link ServingStatusStore#maxServices() bound}
+ * ({@code livery.serving.max-services}), and an update once the application is shutting down, are answered
+ * {@code 409} with a reason and change nothing.
  *
  * @since 0.1.0
  */
@@ -118,7 +120,14 @@ public class ServingStatusEndpoint {
 		if (this.store.isTerminal()) {
 			return shuttingDown();
 		}
-		this.store.set(service, parsed);
+		try {
+			this.store.set(service, parsed);
+		}
+		catch (ServingStatusStore.TooManyServicesException ex) {
+			return new WebEndpointResponse<>(new Failure("Too many services: at most " + ex.getMaxServices()
+					+ " named services can have a status (livery.serving.max-services); clear one first"),
+					STATUS_CONFLICT);
+		}
 		return new WebEndpointResponse<>(
 				new ServiceStatusDescriptor(service, this.store.get(service).orElse(ServingStatus.SERVICE_UNKNOWN)));
 	}

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
@@ -56,6 +57,10 @@ import reactor.core.publisher.Operators;
  * receives the newest status. Statuses set in quick succession may thus be conflated, and a watcher never sees the
  * same status twice in a row. Because the current status is re-read rather than carried by the signal, concurrent
  * setters cannot leave a watcher on a stale status.</li>
+ * <li><b>Bounded.</b> At most {@code maxServices} named services have a status. {@code namedServices} counts them:
+ * a slot is reserved (a compare-and-set below the bound) before the entry that takes it is published, and given back
+ * if that publication loses its race or when the service is cleared, so the bound holds under any interleaving and a
+ * refused {@link #set set} changes nothing.</li>
  * <li><b>Terminal state.</b> {@code terminal} is raised first (setters and clears re-check it inside their
  * compare-and-set loops, and a setter that raced it forces its own service back to {@code NOT_SERVING}), then every
  * known service is set {@code NOT_SERVING}, then {@code closed} is raised and every watcher signalled. A watcher
@@ -85,6 +90,13 @@ public final class ServingStatusStore {
 
 	private final AtomicBoolean terminalEntered = new AtomicBoolean();
 
+	private final int maxServices;
+
+	/**
+	 * Named services that have a status, plus slots reserved by setters about to add one.
+	 */
+	private final AtomicInteger namedServices = new AtomicInteger();
+
 	/**
 	 * Raised first on entering the terminal state: no update takes effect afterwards.
 	 */
@@ -96,10 +108,35 @@ public final class ServingStatusStore {
 	private volatile boolean closed;
 
 	/**
-	 * Create a store in which the server ({@value #SERVER}) is {@code SERVING} and no named service is known.
+	 * Create a store in which the server ({@value #SERVER}) is {@code SERVING}, no named service is known, and any
+	 * number of named services may get a status.
 	 */
 	public ServingStatusStore() {
+		this(Integer.MAX_VALUE);
+	}
+
+	/**
+	 * Create a store in which the server ({@value #SERVER}) is {@code SERVING}, no named service is known, and at most
+	 * {@code maxServices} named services may have a status at once.
+	 * @param maxServices bound on named services with a status ({@value #SERVER} is not counted)
+	 * @throws IllegalArgumentException if the bound is negative
+	 * @since 0.2.0
+	 */
+	public ServingStatusStore(int maxServices) {
+		if (maxServices < 0) {
+			throw new IllegalArgumentException("maxServices must not be negative, but was " + maxServices);
+		}
+		this.maxServices = maxServices;
 		this.entries.put(SERVER, new Entry(ServingStatus.SERVING, NO_WATCHERS));
+	}
+
+	/**
+	 * Return how many named services may have a status at once.
+	 * @return the bound given at construction, {@link Integer#MAX_VALUE} for none
+	 * @since 0.2.0
+	 */
+	public int maxServices() {
+		return this.maxServices;
 	}
 
 	/**
@@ -110,6 +147,8 @@ public final class ServingStatusStore {
 	 * @return whether the status changed
 	 * @throws IllegalArgumentException if the name or status is {@code null} or the status is
 	 * {@code SERVICE_UNKNOWN}
+	 * @throws TooManyServicesException if the service is a named service without a status and
+	 * {@link #maxServices()} named services already have one; nothing changes
 	 */
 	public boolean set(String service, ServingStatus status) {
 		checkService(service);
@@ -172,6 +211,7 @@ public final class ServingStatusStore {
 			}
 			if (current.watchers.length == 0) {
 				if (this.entries.remove(service, current)) {
+					this.namedServices.decrementAndGet();
 					notifyListeners(service, ServingStatus.SERVICE_UNKNOWN);
 					return true;
 				}
@@ -179,6 +219,7 @@ public final class ServingStatusStore {
 			else {
 				Entry next = new Entry(null, current.watchers);
 				if (this.entries.replace(service, current, next)) {
+					this.namedServices.decrementAndGet();
 					changed(service, ServingStatus.SERVICE_UNKNOWN, next);
 					return true;
 				}
@@ -263,26 +304,47 @@ public final class ServingStatusStore {
 			if (this.terminal && !force) {
 				return false;
 			}
-			Entry next;
-			if (current == null) {
+			if (current == null || current.status == null) {
 				if (force) {
 					return false;
 				}
-				next = new Entry(status, NO_WATCHERS);
-				if (this.entries.putIfAbsent(service, next) == null) {
+				// A named service gains a status: take a slot first, give it back if the swap loses.
+				boolean counted = !SERVER.equals(service);
+				if (counted) {
+					reserveSlot(service);
+				}
+				Entry next = new Entry(status, (current != null) ? current.watchers : NO_WATCHERS);
+				boolean swapped = (current != null) ? this.entries.replace(service, current, next)
+						: this.entries.putIfAbsent(service, next) == null;
+				if (swapped) {
 					changed(service, status, next);
 					return true;
 				}
+				if (counted) {
+					this.namedServices.decrementAndGet();
+				}
 			}
 			else {
-				if (current.status == status || (force && current.status == null)) {
+				if (current.status == status) {
 					return false;
 				}
-				next = new Entry(status, current.watchers);
+				Entry next = new Entry(status, current.watchers);
 				if (this.entries.replace(service, current, next)) {
 					changed(service, status, next);
 					return true;
 				}
+			}
+		}
+	}
+
+	private void reserveSlot(String service) {
+		for (;;) {
+			int named = this.namedServices.get();
+			if (named >= this.maxServices) {
+				throw new TooManyServicesException(service, this.maxServices);
+			}
+			if (this.namedServices.compareAndSet(named, named + 1)) {
+				return;
 			}
 		}
 	}
@@ -385,6 +447,45 @@ public final class ServingStatusStore {
 		 * @param status its new status; {@link ServingStatus#SERVICE_UNKNOWN} once cleared
 		 */
 		void statusChanged(String service, ServingStatus status);
+
+	}
+
+	/**
+	 * Thrown by {@link #set(String, ServingStatus)} when a named service would get a status while
+	 * {@link #maxServices()} named services already have one.
+	 *
+	 * @since 0.2.0
+	 */
+	public static final class TooManyServicesException extends IllegalStateException {
+
+		private static final long serialVersionUID = 1L;
+
+		private final String service;
+
+		private final int maxServices;
+
+		TooManyServicesException(String service, int maxServices) {
+			super("Cannot set a status for '" + service + "': at most " + maxServices
+					+ " named services can have a status; clear one first");
+			this.service = service;
+			this.maxServices = maxServices;
+		}
+
+		/**
+		 * Return the service that was refused.
+		 * @return its name
+		 */
+		public String getService() {
+			return this.service;
+		}
+
+		/**
+		 * Return the bound that was reached.
+		 * @return the store's {@link ServingStatusStore#maxServices()}
+		 */
+		public int getMaxServices() {
+			return this.maxServices;
+		}
 
 	}
 

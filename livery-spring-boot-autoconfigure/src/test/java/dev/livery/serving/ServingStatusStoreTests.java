@@ -104,6 +104,81 @@ class ServingStatusStoreTests {
 	}
 
 	@Test
+	void newNamedServiceBeyondMaxServicesIsRefusedAndChangesNothing() {
+		ServingStatusStore bounded = new ServingStatusStore(2);
+		bounded.set("a", ServingStatus.SERVING);
+		bounded.set("b", ServingStatus.NOT_SERVING);
+		List<ServingStatus> seen = new CopyOnWriteArrayList<>();
+		Disposable watch = bounded.watch("c").subscribe(seen::add);
+		Map<String, ServingStatus> before = bounded.all();
+		assertThatExceptionOfType(ServingStatusStore.TooManyServicesException.class)
+			.isThrownBy(() -> bounded.set("c", ServingStatus.SERVING))
+			.withMessageContaining("'c'")
+			.withMessageContaining("at most 2")
+			.satisfies((ex) -> assertThat(ex.getMaxServices()).isEqualTo(2));
+		assertThat(bounded.all()).isEqualTo(before);
+		assertThat(seen).containsExactly(ServingStatus.SERVICE_UNKNOWN);
+		// Services that have a status, and the server, still change; a clear frees a slot.
+		assertThat(bounded.set("a", ServingStatus.NOT_SERVING)).isTrue();
+		assertThat(bounded.set("", ServingStatus.NOT_SERVING)).isTrue();
+		bounded.clear("b");
+		assertThat(bounded.set("c", ServingStatus.SERVING)).isTrue();
+		assertThat(seen).containsExactly(ServingStatus.SERVICE_UNKNOWN, ServingStatus.SERVING);
+		assertThat(bounded.maxServices()).isEqualTo(2);
+		assertThat(new ServingStatusStore().maxServices()).isEqualTo(Integer.MAX_VALUE);
+		assertThatIllegalArgumentException().isThrownBy(() -> new ServingStatusStore(-1));
+		watch.dispose();
+	}
+
+	@Test
+	void concurrentSettersNeverTakeMoreThanMaxServices() throws Exception {
+		ServingStatusStore bounded = new ServingStatusStore(10);
+		int threads = 4;
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<Integer>> futures = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				int seed = t;
+				futures.add(executor.submit(() -> {
+					int refused = 0;
+					for (int i = 0; i < 5_000; i++) {
+						String service = "service-" + ((i * 7 + seed) % 40);
+						try {
+							if (i % 3 == 0) {
+								bounded.clear(service);
+							}
+							else {
+								bounded.set(service, ServingStatus.SERVING);
+							}
+						}
+						catch (ServingStatusStore.TooManyServicesException ex) {
+							refused++;
+						}
+					}
+					return refused;
+				}));
+			}
+			int refused = 0;
+			for (Future<Integer> future : futures) {
+				refused += future.get(60, TimeUnit.SECONDS);
+			}
+			assertThat(refused).isPositive();
+		}
+		finally {
+			executor.shutdownNow();
+		}
+		// all() is weakly consistent while setters run, so the bound is checked once they have stopped.
+		assertThat(bounded.all().size() - 1).isLessThanOrEqualTo(10);
+		// No slot leaked: once everything is cleared, exactly ten new services fit again.
+		bounded.all().keySet().stream().filter((service) -> !service.isEmpty()).forEach(bounded::clear);
+		for (int i = 0; i < 10; i++) {
+			bounded.set("fresh-" + i, ServingStatus.SERVING);
+		}
+		assertThatExceptionOfType(ServingStatusStore.TooManyServicesException.class)
+			.isThrownBy(() -> bounded.set("fresh-10", ServingStatus.SERVING));
+	}
+
+	@Test
 	void allIsAnImmutableSnapshot() {
 		this.store.set("b", ServingStatus.SERVING);
 		this.store.set("a", ServingStatus.NOT_SERVING);

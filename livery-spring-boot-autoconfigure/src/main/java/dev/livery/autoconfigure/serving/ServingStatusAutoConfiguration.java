@@ -5,6 +5,7 @@ import dev.livery.serving.ServingStatusShutdownLifecycle;
 import dev.livery.serving.ServingStatusStore;
 import reactor.core.publisher.Flux;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -33,7 +34,7 @@ public final class ServingStatusAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ServingStatusStore servingStatusStore(ServingStatusProperties properties) {
-		ServingStatusStore store = new ServingStatusStore();
+		ServingStatusStore store = new ServingStatusStore(properties.getMaxServices());
 		properties.getServices().forEach(store::set);
 		return store;
 	}
@@ -48,8 +49,10 @@ public final class ServingStatusAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBooleanProperty(name = "livery.serving.not-serving-on-shutdown", matchIfMissing = true)
-	ServingStatusShutdownLifecycle servingStatusShutdownLifecycle(ServingStatusStore store) {
-		return new ServingStatusShutdownLifecycle(store);
+	ServingStatusShutdownLifecycle servingStatusShutdownLifecycle(ServingStatusStore store,
+			ServingStatusProperties properties, ObjectProvider<ServingStatusShutdownLifecycle.Sleeper> sleeper) {
+		return new ServingStatusShutdownLifecycle(store, properties.getShutdownDrainTime(),
+				sleeper.getIfAvailable(() -> ServingStatusShutdownLifecycle.Sleeper.THREAD));
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.livery.autoconfigure.serving;
 
 import dev.livery.serving.ServingStatusStore;
 import dev.livery.serving.ServingStatusWatchHandler;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -21,8 +22,8 @@ class ServingStatusWebFluxConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ServingStatusWatchHandler servingStatusWatchHandler(ServingStatusStore store) {
-		return new ServingStatusWatchHandler(store);
+	ServingStatusWatchHandler servingStatusWatchHandler(ServingStatusStore store, ServingStatusProperties properties) {
+		return new ServingStatusWatchHandler(store, properties.getWatchHeartbeat(), Schedulers.parallel());
 	}
 
 	@Bean

@@ -1,6 +1,9 @@
 package dev.livery.autoconfigure.serving;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.livery.serving.ServingStatus;
 import dev.livery.serving.ServingStatusEndpoint;
@@ -13,11 +16,14 @@ import dev.livery.serving.ServingStatusWatchHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
@@ -25,15 +31,18 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Tests for {@link ServingStatusAutoConfiguration} and {@link ServingStatusMetricsAutoConfiguration}.
  */
 class ServingStatusAutoConfigurationTests {
 
+	// No drain by default here, so that closing each context does not sleep; the drain has tests of its own.
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ApplicationAvailabilityAutoConfiguration.class,
-				ServingStatusAutoConfiguration.class, ServingStatusMetricsAutoConfiguration.class));
+				ServingStatusAutoConfiguration.class, ServingStatusMetricsAutoConfiguration.class))
+		.withPropertyValues("livery.serving.shutdown-drain-time=0");
 
 	private final ReactiveWebApplicationContextRunner reactiveContextRunner = new ReactiveWebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ServingStatusAutoConfiguration.class));
@@ -171,6 +180,62 @@ class ServingStatusAutoConfigurationTests {
 	}
 
 	@Test
+	void runShouldBoundStoreByMaxServices() {
+		this.contextRunner.withPropertyValues("livery.serving.max-services=1", "livery.serving.services.orders=SERVING")
+			.run((context) -> {
+				ServingStatusStore store = context.getBean(ServingStatusStore.class);
+				assertThat(store.maxServices()).isEqualTo(1);
+				assertThatExceptionOfType(ServingStatusStore.TooManyServicesException.class)
+					.isThrownBy(() -> store.set("billing", ServingStatus.SERVING));
+			});
+		this.contextRunner.run((context) -> assertThat(context.getBean(ServingStatusStore.class).maxServices())
+			.isEqualTo(100));
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = { "livery.serving.max-services=-1 | livery.serving.max-services",
+			"livery.serving.max-services=10001 | livery.serving.max-services",
+			"livery.serving.watch-heartbeat=0s | livery.serving.watch-heartbeat",
+			"livery.serving.watch-heartbeat=999ms | livery.serving.watch-heartbeat",
+			"livery.serving.watch-heartbeat=11m | livery.serving.watch-heartbeat",
+			"livery.serving.watch-heartbeat=-1s | livery.serving.watch-heartbeat",
+			"livery.serving.shutdown-drain-time=-1ms | livery.serving.shutdown-drain-time",
+			"livery.serving.shutdown-drain-time=11m | livery.serving.shutdown-drain-time",
+			"livery.serving.shutdown-drain-time=365000d | livery.serving.shutdown-drain-time" })
+	void runWithOutOfRangeValueShouldFailNamingProperty(String property, String name) {
+		this.contextRunner.withPropertyValues(property)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining(name));
+	}
+
+	@Test
+	void runWithMoreInitialServicesThanMaxServicesShouldFailNamingBothProperties() {
+		this.contextRunner
+			.withPropertyValues("livery.serving.max-services=1", "livery.serving.services.orders=SERVING",
+					"livery.serving.services.billing=SERVING")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("livery.serving.services")
+				.hasMessageContaining("livery.serving.max-services (1)"));
+	}
+
+	@Test
+	void runWithBoundaryValuesShouldStart() {
+		this.contextRunner
+			.withPropertyValues("livery.serving.max-services=0", "livery.serving.watch-heartbeat=1s",
+					"livery.serving.shutdown-drain-time=0s")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.contextRunner
+			.withPropertyValues("livery.serving.max-services=10000", "livery.serving.watch-heartbeat=10m",
+					"livery.serving.shutdown-drain-time=10m")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void runWhenNotServingOnShutdownDisabledShouldNotCreateLifecycle() {
 		this.contextRunner.withPropertyValues("livery.serving.not-serving-on-shutdown=false")
 			.run((context) -> assertThat(context).hasSingleBean(ServingStatusStore.class)
@@ -191,6 +256,35 @@ class ServingStatusAutoConfigurationTests {
 	}
 
 	@Test
+	void closeShouldDrainForTheConfiguredTimeAfterNotServing() {
+		List<String> steps = new CopyOnWriteArrayList<>();
+		ServingStatusStore[] store = new ServingStatusStore[1];
+		this.contextRunner.withPropertyValues("livery.serving.shutdown-drain-time=3s")
+			.withBean(ServingStatusShutdownLifecycle.Sleeper.class,
+					() -> (duration) -> steps.add("drain " + duration + " while " + store[0].get("").get()))
+			.run((context) -> {
+				store[0] = context.getBean(ServingStatusStore.class);
+				assertThat(context.getBean(ServingStatusShutdownLifecycle.class).getDrainTime())
+					.isEqualTo(Duration.ofSeconds(3));
+			});
+		assertThat(steps).containsExactly("drain PT3S while NOT_SERVING");
+	}
+
+	@Test
+	void closeShouldDrainForOneSecondByDefaultAndNotAtAllWhenZero() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ServingStatusAutoConfiguration.class))
+			.withBean(ServingStatusShutdownLifecycle.Sleeper.class, () -> (duration) -> {
+			})
+			.run((context) -> assertThat(context.getBean(ServingStatusShutdownLifecycle.class).getDrainTime())
+				.isEqualTo(Duration.ofSeconds(1)));
+		List<Duration> drains = new CopyOnWriteArrayList<>();
+		this.contextRunner.withPropertyValues("livery.serving.shutdown-drain-time=0")
+			.withBean(ServingStatusShutdownLifecycle.Sleeper.class, () -> drains::add)
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(drains).isEmpty();
+	}
+
+	@Test
 	void serverStatusShouldDriveReadiness() {
 		this.contextRunner.run((context) -> {
 			ServingStatusStore store = context.getBean(ServingStatusStore.class);
@@ -208,6 +302,16 @@ class ServingStatusAutoConfigurationTests {
 	void runInReactiveWebApplicationShouldCreateWatchRoute() {
 		this.reactiveContextRunner.run((context) -> assertThat(context).hasSingleBean(ServingStatusWatchHandler.class)
 			.hasBean("servingStatusWatchRouter"));
+	}
+
+	@Test
+	void runInReactiveWebApplicationShouldGiveWatchRouteTheConfiguredHeartbeat() {
+		this.reactiveContextRunner
+			.run((context) -> assertThat(context.getBean(ServingStatusWatchHandler.class).getHeartbeat())
+				.isEqualTo(Duration.ofSeconds(15)));
+		this.reactiveContextRunner.withPropertyValues("livery.serving.watch-heartbeat=2s")
+			.run((context) -> assertThat(context.getBean(ServingStatusWatchHandler.class).getHeartbeat())
+				.isEqualTo(Duration.ofSeconds(2)));
 	}
 
 	@Test

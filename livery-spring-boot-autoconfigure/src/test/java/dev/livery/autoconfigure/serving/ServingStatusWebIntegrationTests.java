@@ -46,7 +46,8 @@ import static org.awaitility.Awaitility.await;
 				"management.endpoints.web.exposure.include=health,servingstatus",
 				"management.endpoint.health.show-details=always", "management.endpoint.health.probes.enabled=true",
 				"management.endpoint.health.group.readiness.include=readinessState,servingStatus",
-				"management.endpoint.health.group.readiness.show-details=always" })
+				"management.endpoint.health.group.readiness.show-details=always", "livery.serving.max-services=4",
+				"livery.serving.watch-heartbeat=1s", "livery.serving.shutdown-drain-time=0" })
 class ServingStatusWebIntegrationTests {
 
 	private static final ParameterizedTypeReference<ServerSentEvent<String>> EVENT = new ParameterizedTypeReference<>() {
@@ -251,6 +252,35 @@ class ServingStatusWebIntegrationTests {
 		assertThat(this.store.all()).isEqualTo(before);
 	}
 
+	@Test
+	void endpointRefusesNewServicesBeyondMaxServicesWith409AndChangesNothing() {
+		for (int i = 0; i < 4; i++) {
+			postStatus("/actuator/servingstatus/service-" + i, "{\"status\":\"SERVING\"}").expectStatus().isOk();
+		}
+		Map<String, ServingStatus> before = this.store.all();
+		postStatus("/actuator/servingstatus/one-too-many", "{\"status\":\"SERVING\"}").expectStatus()
+			.isEqualTo(409)
+			.expectBody()
+			.jsonPath("$.message")
+			.isEqualTo("Too many services: at most 4 named services can have a status "
+					+ "(livery.serving.max-services); clear one first");
+		assertThat(this.store.all()).isEqualTo(before);
+		assertThat(gauges("one-too-many")).isZero();
+		// Known services and the server can still change.
+		postStatus("/actuator/servingstatus/service-0", "{\"status\":\"NOT_SERVING\"}").expectStatus().isOk();
+		postStatus("/actuator/servingstatus", "{\"status\":\"NOT_SERVING\"}").expectStatus().isOk();
+		this.client.delete().uri("/actuator/servingstatus/service-3").exchange().expectStatus().isNoContent();
+		postStatus("/actuator/servingstatus/one-too-many", "{\"status\":\"SERVING\"}").expectStatus().isOk();
+	}
+
+	@Test
+	void clearingAServiceRemovesItsGauges() {
+		postStatus("/actuator/servingstatus/orders", "{\"status\":\"SERVING\"}").expectStatus().isOk();
+		assertThat(gauges("orders")).isEqualTo(ServingStatus.values().length);
+		this.client.delete().uri("/actuator/servingstatus/orders").exchange().expectStatus().isNoContent();
+		assertThat(gauges("orders")).isZero();
+	}
+
 	/**
 	 * A keep-alive connection must go on reading after the server has buffered a request that arrived while the
 	 * previous exchange was still finishing. The first request below is answered from another thread (Actuator
@@ -320,8 +350,27 @@ class ServingStatusWebIntegrationTests {
 			.filter((received) -> received.contains("\n\n"))
 			.next()
 			.block(Duration.ofSeconds(10));
-		assertThat(firstEvent).isEqualTo("event:status\ndata:SERVING\n\n");
+		// A heartbeat may follow in the same read on a slow machine: compare the first block.
+		assertThat(firstEvent.substring(0, firstEvent.indexOf("\n\n") + 2)).isEqualTo("event:status\ndata:SERVING\n\n");
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.store.watcherCount("") == 1);
+	}
+
+	@Test
+	void idleSseWatchCarriesHeartbeatComments() {
+		String received = HttpClient.create(ConnectionProvider.newConnection())
+			.headers((headers) -> headers.set("Accept", "text/event-stream"))
+			.get()
+			.uri("http://127.0.0.1:" + this.port + "/livery/serving/watch/orders")
+			.responseContent()
+			.asString()
+			.scan(String::concat)
+			.filter((text) -> text.contains(":heartbeat\n\n:heartbeat\n\n"))
+			.next()
+			.block(Duration.ofSeconds(20));
+		// Later heartbeats may arrive in the same read on a slow machine: compare the blocks up to the second one.
+		assertThat(received).startsWith("event:status\ndata:SERVICE_UNKNOWN\n\n:heartbeat\n\n:heartbeat\n\n")
+			.matches("event:status\ndata:SERVICE_UNKNOWN\n\n(:heartbeat\n\n)+");
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.store.watcherCount("orders") == 0);
 	}
 
 	@Test
@@ -343,12 +392,22 @@ class ServingStatusWebIntegrationTests {
 			.value();
 	}
 
+	private int gauges(String service) {
+		return this.meterRegistry.find(ServingStatusMeterBinder.METRIC_NAME).tag("service", service).gauges().size();
+	}
+
 	private WebTestClient.ResponseSpec postStatus(String uri, String body) {
 		return this.client.post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
 	}
 
 	private Flux<ServerSentEvent<String>> watch(String uri) {
-		return sseClient().get().uri(uri).accept(MediaType.TEXT_EVENT_STREAM).retrieve().bodyToFlux(EVENT);
+		// Heartbeats (comments, no event name) are skipped, as every client of the stream should.
+		return sseClient().get()
+			.uri(uri)
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.retrieve()
+			.bodyToFlux(EVENT)
+			.filter((event) -> event.event() != null);
 	}
 
 	private WebClient sseClient() {
