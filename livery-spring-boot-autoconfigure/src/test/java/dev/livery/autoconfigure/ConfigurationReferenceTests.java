@@ -35,10 +35,12 @@ class ConfigurationReferenceTests {
 			+ "-Dtest=ConfigurationReferenceTests -Dlivery.docs.write=true";
 
 	private static final Map<String, String> TITLES = Map.of("livery.loadbalancer", "Client load balancer",
-			"livery.concurrency", "Server concurrency limit", "livery.serving", "Serving status");
+			"livery.concurrency", "Server concurrency limit", "livery.serving", "Serving status", "livery.dashboard",
+			"Live dashboard");
 
 	private static final Map<String, String> PAGES = Map.of("livery.loadbalancer", "loadbalancer.md",
-			"livery.concurrency", "concurrency.md", "livery.serving", "serving.md");
+			"livery.concurrency", "concurrency.md", "livery.serving", "serving.md", "livery.dashboard",
+			"dashboard.md");
 
 	@Test
 	void configurationReferenceShouldMatchTheMetadata() throws IOException {
@@ -147,7 +149,7 @@ class ConfigurationReferenceTests {
 	}
 
 	private static int order(String section) {
-		List<String> known = List.of("livery.loadbalancer", "livery.concurrency", "livery.serving");
+		List<String> known = List.of("livery.loadbalancer", "livery.concurrency", "livery.serving", "livery.dashboard");
 		int index = known.indexOf(section);
 		return (index >= 0) ? index : (section.startsWith("livery.") ? known.size() : known.size() + 1);
 	}

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.livery.autoconfigure.dashboard.DashboardProperties;
 import dev.livery.autoconfigure.serving.ServingStatusProperties;
 import dev.livery.concurrency.ConcurrencyLimiter;
 import dev.livery.concurrency.ConcurrencyLimitingWebFilter;
@@ -53,7 +54,8 @@ public final class ConcurrencyAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ConcurrencyLimitingWebFilter liveryConcurrencyLimitingWebFilter(ConcurrencyLimiter limiter,
-			ConcurrencyProperties properties, ObjectProvider<ServingStatusProperties> servingProperties) {
+			ConcurrencyProperties properties, ObjectProvider<ServingStatusProperties> servingProperties,
+			ObjectProvider<DashboardProperties> dashboardProperties) {
 		validate(properties);
 		List<String> excluded = new ArrayList<>(properties.getExcludePaths());
 		// Serving-status watch streams stay open for the life of a client: counted, they would eat the limit, and
@@ -62,6 +64,12 @@ public final class ConcurrencyAutoConfiguration {
 		if (serving != null && serving.isEnabled()) {
 			excluded.add(serving.getWatchPath());
 			excluded.add(serving.getWatchPath() + "/**");
+		}
+		// The dashboard's event stream is as long-lived, and an operator needs the page most when the server sheds.
+		DashboardProperties dashboard = dashboardProperties.getIfAvailable();
+		if (dashboard != null && dashboard.isEnabled()) {
+			excluded.add(dashboard.getPath());
+			excluded.add(dashboard.getPath() + "/**");
 		}
 		return new ConcurrencyLimitingWebFilter(limiter, excluded, properties.getRetryAfter(), properties.getOrder());
 	}

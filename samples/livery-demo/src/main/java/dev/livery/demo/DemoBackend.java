@@ -79,7 +79,7 @@ final class DemoBackend {
 			.bodyValue(json)
 			.retrieve()
 			.toBodilessEntity()
-			.block(Duration.ofSeconds(5));
+			.block(Duration.ofSeconds(60));
 	}
 
 	void doing(String doing) {

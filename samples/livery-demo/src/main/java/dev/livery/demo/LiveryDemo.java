@@ -286,7 +286,9 @@ public final class LiveryDemo {
 		for (DemoBackend backend : this.backends) {
 			this.out.printf("   %s  %s%n", backend.name(), backend.uri());
 		}
-		this.out.printf("   client     http://127.0.0.1:%d/actuator/balancer   (curl it while the demo runs)%n%n", port);
+		this.out.printf("   client     http://127.0.0.1:%d/actuator/balancer   (curl it while the demo runs)%n", port);
+		this.out.printf("   dashboard  http://127.0.0.1:%d/livery/dashboard   (open it in a browser now: it shows the "
+				+ "story live)%n%n", port);
 		this.traffic.start(this.client.getBean(WebClient.Builder.class), this.options.rate());
 		// A fresh JVM answers slowly until the JIT has compiled the hot paths: keep that out of the story.
 		double warmUp = Math.max(2, 4 * this.options.timeScale());

@@ -26,7 +26,8 @@ class LiveryDemoTests {
 		String output = captured.toString(StandardCharsets.UTF_8);
 		System.out.println(output);
 
-		assertThat(output).contains("backend-3 ejected after 5 failures in a row")
+		assertThat(output).containsPattern("dashboard  http://127.0.0.1:[0-9]+/livery/dashboard")
+			.contains("backend-3 ejected after 5 failures in a row")
 			.contains("== What livery did")
 			.contains("backend-4 said NOT_SERVING on its watch stream: out of rotation")
 			.contains("backend-1 said NOT_SERVING on its watch stream: out of rotation")
