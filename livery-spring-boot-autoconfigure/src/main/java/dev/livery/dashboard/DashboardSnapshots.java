@@ -1,10 +1,12 @@
 package dev.livery.dashboard;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 import org.jspecify.annotations.Nullable;
 
@@ -146,6 +148,7 @@ public final class DashboardSnapshots {
 		Totals totals = this.totals;
 		totals.clear();
 		json.beginObject().name("service").value(serviceId).name("policy").value(pool.settings().policy().id());
+		json.name("panic").value(pool.health().isPanic());
 		json.name("endpoints").beginArray();
 		List<? extends Endpoint<?>> endpoints = pool.endpoints();
 		for (Endpoint<?> endpoint : endpoints) {
@@ -177,10 +180,8 @@ public final class DashboardSnapshots {
 
 	/**
 	 * Write one endpoint: everything the page shows of it. The one place that maps an {@link Endpoint} to JSON; a
-	 * member the endpoint cannot tell (no rate yet, no ejection under way) is left out rather than written as zero.
-	 * Besides what is written here the page reads, and shows as soon as one endpoint has them, {@code health}
-	 * ({@code HEALTHY}, {@code UNHEALTHY}, {@code UNCHECKED}), {@code healthScore}, {@code servingStatus},
-	 * {@code latencyMillis} and {@code rampUp} (the slow-start factor, 0 to 1); and per service {@code panic}.
+	 * member the endpoint cannot tell (no rate yet, no ejection under way, no health source, no latency estimate,
+	 * no ramp) is left out rather than written as zero.
 	 * @param json the writer, positioned where the endpoint's object goes
 	 * @param endpoint the endpoint
 	 * @param state its state, read once for this snapshot
@@ -198,6 +199,23 @@ public final class DashboardSnapshots {
 		json.name("weight").value(endpoint.weight());
 		if (state == EndpointState.EJECTED) {
 			json.name("ejectionTimeRemainingMillis").value(endpoint.ejectionTimeRemaining().toMillis());
+		}
+		json.name("health").value(endpoint.health().name());
+		OptionalInt score = endpoint.healthScore();
+		if (score.isPresent()) {
+			json.name("healthScore").value(score.getAsInt());
+		}
+		String servingStatus = endpoint.servingStatus();
+		if (servingStatus != null) {
+			json.name("servingStatus").value(servingStatus);
+		}
+		Duration latency = endpoint.latencyEstimate();
+		if (latency != null) {
+			json.name("latencyMillis").value(latency.toNanos() / 1e6, 3);
+		}
+		double rampUp = endpoint.rampUp();
+		if (rampUp < 1.0) {
+			json.name("rampUp").value(rampUp, 3);
 		}
 		if (counts.hasDelta) {
 			writeRates(json, counts.deltaCompleted, counts.deltaFailed, seconds);

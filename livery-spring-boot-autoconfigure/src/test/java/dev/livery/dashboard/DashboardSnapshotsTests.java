@@ -7,6 +7,7 @@ import java.util.Map;
 import dev.livery.concurrency.ConcurrencyLimiter.Outcome;
 import dev.livery.concurrency.ConcurrencyLimiter.Permit;
 import dev.livery.concurrency.FixedConcurrencyLimiter;
+import dev.livery.loadbalancer.Endpoint;
 import dev.livery.loadbalancer.EndpointPool;
 import dev.livery.loadbalancer.EndpointPools;
 import dev.livery.loadbalancer.FakeTicker;
@@ -15,6 +16,7 @@ import dev.livery.loadbalancer.OutlierDetection;
 import dev.livery.loadbalancer.PickPolicyType;
 import dev.livery.loadbalancer.PoolListener;
 import dev.livery.loadbalancer.PoolSettings;
+import dev.livery.loadbalancer.SlowStart;
 import dev.livery.serving.ServingStatus;
 import dev.livery.serving.ServingStatusStore;
 import org.junit.jupiter.api.Test;
@@ -76,13 +78,15 @@ class DashboardSnapshotsTests {
 		Map<String, Object> oneService = services.get(0);
 		assertThat(oneService).containsEntry("policy", "p2c")
 			.containsEntry("inFlight", 0)
+			.containsEntry("panic", true)
 			.containsEntry("states", Map.of("UP", 0, "EJECTED", 1, "PROBING", 0, "DRAINED", 0))
 			.doesNotContainKeys("requestsPerSecond", "errorRate");
 		assertThat(list(oneService, "endpoints")).singleElement()
 			.isEqualTo(Map.of("endpoint", "x:9", "state", "EJECTED", "inFlight", 0, "consecutiveFailures", 1,
-					"ejections", 1, "weight", 1, "ejectionTimeRemainingMillis", 7500));
+					"ejections", 1, "weight", 1, "ejectionTimeRemainingMillis", 7500, "health", "UNCHECKED"));
 		Map<String, Object> threeService = services.get(1);
 		assertThat(threeService).containsEntry("policy", "round-robin")
+			.containsEntry("panic", false)
 			.containsEntry("inFlight", 1)
 			.containsEntry("states", Map.of("UP", 2, "EJECTED", 0, "PROBING", 0, "DRAINED", 1));
 		assertThat(list(threeService, "endpoints")).extracting((endpoint) -> endpoint.get("endpoint") + " "
@@ -90,6 +94,41 @@ class DashboardSnapshotsTests {
 			.containsExactlyInAnyOrder("h:1 UP " + ((held.endpoint().key().equals("h:1")) ? 1 : 0),
 					"h:2 UP " + ((held.endpoint().key().equals("h:2")) ? 1 : 0), "h:3 DRAINED 0");
 		held.release();
+	}
+
+	@Test
+	void endpointsShouldShowHealthLatencyRampAndThePoolsPanic() {
+		EndpointPool<String> pool = this.pools.ensure("b",
+				PoolSettings.DEFAULTS.withPolicy(PickPolicyType.PEAK_EWMA)
+					.withPanicThreshold(100)
+					.withSlowStart(new SlowStart(Duration.ofSeconds(10), 1.0, 10)),
+				List.of("h:1"));
+		Endpoint<String> first = pool.endpoint("h:1");
+		Lease<String> lease = pool.pick();
+		this.ticker.advance(Duration.ofMillis(20));
+		lease.recordSuccess();
+		pool.health().reportHealthScore(first, 2, true);
+		pool.health().reportServingStatus(first, "SERVING", true);
+		pool.add("h:2");
+		Endpoint<String> second = pool.endpoint("h:2");
+		pool.health().reportHealthScore(second, -1, false);
+		DashboardSnapshots snapshots = new DashboardSnapshots(this.pools, null, null, null);
+
+		Map<String, Object> service = service(snapshots.take(0));
+
+		assertThat(service).containsEntry("panic", true);
+		List<Map<String, Object>> endpoints = list(service, "endpoints");
+		assertThat(endpoints.get(0)).containsEntry("endpoint", "h:1")
+			.containsEntry("health", "HEALTHY")
+			.containsEntry("healthScore", 2)
+			.containsEntry("servingStatus", "SERVING")
+			.containsEntry("latencyMillis", 20)
+			.doesNotContainKey("rampUp");
+		assertThat(endpoints.get(1)).containsEntry("endpoint", "h:2")
+			.containsEntry("health", "UNHEALTHY")
+			.containsEntry("healthScore", -1)
+			.containsEntry("rampUp", 0.1)
+			.doesNotContainKeys("servingStatus", "latencyMillis");
 	}
 
 	@Test
