@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
@@ -52,26 +51,12 @@ public final class EndpointPool<T> {
 	 * (leaseStart) and again when it ends, to tell the policy how long it took and how it ended; the lease's
 	 * once-only CAS makes that exactly once per lease. Other policies read no clock for it.
 	 *
-	 * The probe schedule. The pool looks for expired ejections only while something is ejected, and then only once
-	 * the clock passes nextProbeAt, a lower bound of every EJECTED or PROBING deadline. Every transition that sets a
-	 * deadline (eject, probe lease, failed probe, cancelled probe) publishes it with schedule(deadline): CAS of the
-	 * endpoint's status, then a bump of deadlineVersion, then nextProbeAt = min(nextProbeAt, deadline). A scan may
-	 * raise nextProbeAt to the earliest deadline it saw, which is only safe if no deadline appeared behind its back:
-	 * it reads deadlineVersion before the scan, writes its result, and scans again if the version moved. That is
-	 * enough: a deadline the scan missed was set by a status CAS after the scan read that endpoint, hence bumped the
-	 * version after the scan began; if the bump came before the scan's write, the scan sees it and retries; if
-	 * after, so did the schedule's min, which lowers the scan's write. The scan reads the member array after the
-	 * version, so an endpoint that joined and was ejected before the scan began is in it. Expired deadlines that a
-	 * scan does not turn into a probe (a lost CAS, the endpoint a retry avoids) count as due, so the next pick looks
-	 * again.
-	 * EndpointPoolLincheckTests model-checks this.
+	 * The probe schedule (when a pick looks for an expired ejection, and the scan that leases the probe) is
+	 * ProbeSchedule's; every transition here that sets a deadline publishes it there, after its status CAS.
 	 *
 	 * Health, panic and slow start live in EndpointPoolHealth; the pool tells it of every change that can change how
 	 * many endpoints are eligible (ejection, reinstatement, drain, restore, membership) and of every endpoint that
-	 * joins or comes back (for the ramp). An endpoint whose health (under the current mask) keeps it out is not
-	 * probed either, and does not count towards nextProbeAt; when its health improves, or panic changes the mask,
-	 * the pool publishes `now` as a deadline (probeDue), as any other transition that makes a probe due does, so the
-	 * schedule argument above still holds.
+	 * joins or comes back (for the ramp).
 	 */
 
 	private final String serviceId;
@@ -103,11 +88,7 @@ public final class EndpointPool<T> {
 	/** Endpoints EJECTED or PROBING; the ejection budget is reserved here. */
 	private final AtomicInteger ejected = new AtomicInteger();
 
-	/** At most the earliest deadline (ticks) of an EJECTED or PROBING endpoint; Long.MAX_VALUE if none. */
-	private final AtomicLong nextProbeAt = new AtomicLong(Long.MAX_VALUE);
-
-	/** Bumped by every new deadline before it lowers nextProbeAt; see the implementation note. */
-	private final AtomicLong deadlineVersion = new AtomicLong();
+	private final ProbeSchedule<T> probes = new ProbeSchedule<>(this);
 
 	private final Set<String> drained = ConcurrentHashMap.newKeySet();
 
@@ -233,7 +214,6 @@ public final class EndpointPool<T> {
 	void retire() {
 		this.retired = true;
 	}
-
 
 	// --- membership ---
 
@@ -453,26 +433,7 @@ public final class EndpointPool<T> {
 	public <L extends Lease<T>> @Nullable L pick(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
 			@Nullable String key, boolean tracked) {
 		Endpoint<T>[] current = this.endpoints;
-		if (current.length == 0) {
-			return null;
-		}
-		if (this.ejected.get() > 0) {
-			L probe = tryProbe(factory, avoid, tracked);
-			if (probe != null) {
-				return probe;
-			}
-		}
-		Endpoint<T> chosen = this.policy.choose(current, avoid, key);
-		if (chosen == null && avoid != null) {
-			chosen = this.policy.choose(current, null, key);
-		}
-		if (chosen == null) {
-			return null;
-		}
-		if (tracked) {
-			chosen.acquire();
-		}
-		return factory.create(chosen, 0, tracked);
+		return (current.length > 0) ? pickAmong(current, null, factory, avoid, key, tracked) : null;
 	}
 
 	/**
@@ -491,25 +452,29 @@ public final class EndpointPool<T> {
 	 */
 	public <L extends Lease<T>> @Nullable L pick(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
 			@Nullable String key, boolean tracked, Endpoint<T>[] candidates) {
-		if (candidates.length > 0) {
-			if (this.ejected.get() > 0) {
-				L probe = tryProbe(factory, avoid, tracked, candidates);
-				if (probe != null) {
-					return probe;
-				}
-			}
-			Endpoint<T> chosen = this.policy.choose(candidates, avoid, key);
-			if (chosen == null && avoid != null) {
-				chosen = this.policy.choose(candidates, null, key);
-			}
-			if (chosen != null) {
-				if (tracked) {
-					chosen.acquire();
-				}
-				return factory.create(chosen, 0, tracked);
+		L lease = (candidates.length > 0) ? pickAmong(candidates, candidates, factory, avoid, key, tracked) : null;
+		return (lease != null) ? lease : pick(factory, avoid, key, tracked);
+	}
+
+	private <L extends Lease<T>> @Nullable L pickAmong(Endpoint<T>[] among, Endpoint<T> @Nullable [] candidates,
+			LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid, @Nullable String key, boolean tracked) {
+		if (this.ejected.get() > 0) {
+			L probe = this.probes.tryProbe(factory, avoid, tracked, candidates);
+			if (probe != null) {
+				return probe;
 			}
 		}
-		return pick(factory, avoid, key, tracked);
+		Endpoint<T> chosen = this.policy.choose(among, avoid, key);
+		if (chosen == null && avoid != null) {
+			chosen = this.policy.choose(among, null, key);
+		}
+		if (chosen == null) {
+			return null;
+		}
+		if (tracked) {
+			chosen.acquire();
+		}
+		return factory.create(chosen, 0, tracked);
 	}
 
 	/**
@@ -527,80 +492,6 @@ public final class EndpointPool<T> {
 			throw new IllegalArgumentException("count must be at least 1, was " + count);
 		}
 		return this.policy.select(this.endpoints, key, count);
-	}
-
-	private <L extends Lease<T>> @Nullable L tryProbe(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
-			boolean tracked) {
-		return tryProbe(factory, avoid, tracked, null);
-	}
-
-	private static boolean contains(Endpoint<?> @Nullable [] candidates, Endpoint<?> endpoint) {
-		if (candidates == null) {
-			return true;
-		}
-		for (Endpoint<?> candidate : candidates) {
-			if (candidate == endpoint) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private <L extends Lease<T>> @Nullable L tryProbe(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid,
-			boolean tracked, Endpoint<T> @Nullable [] candidates) {
-		long now = now();
-		if (now < this.nextProbeAt.get()) {
-			return null;
-		}
-		for (int attempt = 0; attempt < 3; attempt++) {
-			long version = this.deadlineVersion.get();
-			// Read after the version: an endpoint whose deadline was published before it is in this array.
-			Endpoint<T>[] current = this.endpoints;
-			long earliest = Long.MAX_VALUE;
-			for (Endpoint<T> endpoint : current) {
-				long word = endpoint.status();
-				int state = Endpoint.stateOf(word);
-				if (state != Endpoint.EJECTED && state != Endpoint.PROBING) {
-					continue;
-				}
-				int health = endpoint.healthBits();
-				if ((health & Endpoint.BAD) != 0 && (health & unhealthyMask()) != 0) {
-					// Kept out by its health: not probed, and not due until its health improves (see reportHealth).
-					continue;
-				}
-				long deadline = Endpoint.deadlineOf(word);
-				if (now >= deadline && endpoint != avoid && contains(candidates, endpoint)) {
-					// EJECTED and expired, or PROBING with a lapsed probe: one CAS wins the lease.
-					long lapse = tracked ? this.outlier.maxEjectionTime().toNanos()
-							: this.outlier.ejectionTime().toNanos();
-					long token = Endpoint.pack(Endpoint.PROBING, now + lapse);
-					if (endpoint.casStatus(word, token)) {
-						schedule(Endpoint.deadlineOf(token));
-						if (tracked) {
-							endpoint.acquire();
-						}
-						return factory.create(endpoint, token, tracked);
-					}
-				}
-				// Not probed by this pick (not expired, avoided, or the CAS lost to another transition).
-				earliest = Math.min(earliest, deadline);
-			}
-			this.nextProbeAt.set(earliest);
-			if (this.deadlineVersion.get() == version) {
-				return null;
-			}
-		}
-		// Deadlines keep appearing while this pick scans: leave the schedule due, so that a later pick looks again.
-		this.nextProbeAt.accumulateAndGet(now, Math::min);
-		return null;
-	}
-
-	/**
-	 * Publish a deadline just set by a status CAS; see the implementation note.
-	 */
-	private void schedule(long deadline) {
-		this.deadlineVersion.incrementAndGet();
-		this.nextProbeAt.accumulateAndGet(deadline, Math::min);
 	}
 
 	// --- outcomes, called by Lease ---
@@ -646,7 +537,7 @@ public final class EndpointPool<T> {
 			if (endpoint.casStatus(probeToken, Endpoint.pack(Endpoint.EJECTED, deadline))) {
 				endpoint.multiplier(multiplier);
 				endpoint.countEjection();
-				schedule(deadline);
+				this.probes.publish(deadline);
 				this.listener.onProbe(this, endpoint, false);
 				this.listener.onEjection(this, endpoint);
 			}
@@ -665,7 +556,7 @@ public final class EndpointPool<T> {
 			// A cancelled probe proved nothing: the ejection stays, already expired, and the next pick probes.
 			long now = now();
 			if (endpoint.casStatus(probeToken, Endpoint.pack(Endpoint.EJECTED, now))) {
-				schedule(now);
+				this.probes.publish(now);
 			}
 		}
 	}
@@ -676,12 +567,12 @@ public final class EndpointPool<T> {
 			return;
 		}
 		long now = now();
-		int multiplier = decayedMultiplier(endpoint, now) + 1;
+		int multiplier = this.outlier.decayedMultiplier(endpoint.multiplier(), now - endpoint.reinstatedAt()) + 1;
 		long deadline = now + this.outlier.ejectionNanos(multiplier);
 		if (endpoint.casStatus(word, Endpoint.pack(Endpoint.EJECTED, deadline))) {
 			endpoint.multiplier(multiplier);
 			endpoint.countEjection();
-			schedule(deadline);
+			this.probes.publish(deadline);
 			this.health.reassessPanic();
 			this.listener.onEjection(this, endpoint);
 		}
@@ -711,15 +602,6 @@ public final class EndpointPool<T> {
 		}
 	}
 
-	private int decayedMultiplier(Endpoint<T> endpoint, long now) {
-		int multiplier = endpoint.multiplier();
-		if (multiplier == 0) {
-			return 0;
-		}
-		long healthyIntervals = (now - endpoint.reinstatedAt()) / this.outlier.ejectionTime().toNanos();
-		return (int) Math.max(0, multiplier - healthyIntervals);
-	}
-
 	// --- health, panic and slow start (see EndpointPoolHealth) ---
 
 	/**
@@ -747,7 +629,7 @@ public final class EndpointPool<T> {
 	 * Publish {@code now} as a deadline, so that the next pick looks for a probe to lease.
 	 */
 	void probeDue() {
-		schedule(now());
+		this.probes.publish(now());
 	}
 
 	/**

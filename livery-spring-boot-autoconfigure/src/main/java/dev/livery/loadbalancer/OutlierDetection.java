@@ -78,4 +78,17 @@ public record OutlierDetection(boolean enabled, int consecutiveFailures, Duratio
 		return Math.max(1, (int) ((long) total * this.maxEjectionPercent / 100));
 	}
 
+	/**
+	 * Return the ejection multiplier left after time spent healthy: one less for every {@code ejectionTime}.
+	 * @param multiplier the multiplier of the endpoint's last ejection, 0 if none
+	 * @param healthyNanos nanoseconds since it was last reinstated
+	 * @return the decayed multiplier, at least 0
+	 */
+	int decayedMultiplier(int multiplier, long healthyNanos) {
+		if (multiplier == 0) {
+			return 0;
+		}
+		return (int) Math.max(0, multiplier - healthyNanos / this.ejectionTime.toNanos());
+	}
+
 }
