@@ -232,7 +232,7 @@ class PeakEwmaPolicyTests {
 	void slowEndpointShouldStopDrawingPicksAfterItsFirstAnswer() {
 		// Sequential callers, one request at a time, so requests in flight never tell the endpoints apart: P2C
 		// splits evenly, peak-ewma moves away at the first slow answer.
-		assertThat(picksOfTheBadEndpoint(PEAK_EWMA, false)).isLessThanOrEqualTo(2);
+		assertThat(picksOfTheBadEndpoint(PEAK_EWMA, false)).isLessThanOrEqualTo(1);
 		assertThat(picksOfTheBadEndpoint(PoolSettings.DEFAULTS, false)).isGreaterThan(150);
 	}
 
@@ -240,16 +240,23 @@ class PeakEwmaPolicyTests {
 	void fastFailingEndpointShouldStopDrawingPicksAfterItsFirstFailure() {
 		PoolSettings noEjection = PEAK_EWMA
 			.withOutlier(new OutlierDetection(false, 5, Duration.ofSeconds(30), Duration.ofSeconds(300), 50));
-		assertThat(picksOfTheBadEndpoint(noEjection, true)).isLessThanOrEqualTo(3);
+		assertThat(picksOfTheBadEndpoint(noEjection, true)).isLessThanOrEqualTo(1);
 		assertThat(picksOfTheBadEndpoint(PoolSettings.DEFAULTS.withOutlier(noEjection.outlier()), true))
 			.isGreaterThan(150);
 	}
 
 	/**
-	 * 1,000 sequential requests over four endpoints, 1 ms each, except d:1: 300 ms, or failing in 1 ms.
+	 * 1,000 sequential requests over four endpoints, 1 ms each, except d:1: 300 ms, or failing in 1 ms. Under
+	 * peak-ewma every endpoint has answered once in 1 ms before: an endpoint with no sample ties with any other
+	 * (see PeakEwma), so d:1 would otherwise win a random share of its comparisons with those not yet sampled.
 	 */
 	private int picksOfTheBadEndpoint(PoolSettings settings, boolean failing) {
 		EndpointPool<String> pool = pool(settings, "a:1", "b:1", "c:1", "d:1");
+		if (settings.policy() == PickPolicyType.PEAK_EWMA) {
+			for (String key : List.of("a:1", "b:1", "c:1", "d:1")) {
+				sample(pool, key, Duration.ofMillis(1));
+			}
+		}
 		int bad = 0;
 		for (int i = 0; i < 1000; i++) {
 			Lease<String> lease = pool.pick();
