@@ -48,6 +48,8 @@ class DashboardBrowserTests {
 	/** How soon the page must show a change: one snapshot interval, plus the way to the browser and its render. */
 	private static final Duration WITHIN = Duration.ofSeconds(2);
 
+	private static final String ROWS = "details[data-service='";
+
 	/** Time allowed for the page's first render in a cold browser. */
 	private static final Duration FIRST_RENDER = Duration.ofSeconds(20);
 
@@ -119,10 +121,10 @@ class DashboardBrowserTests {
 	@Test
 	void pageShouldShowOneRowPerEndpointOfEveryService() {
 		open();
-		assertThat(rows("backend")).extracting((row) -> row.getAttribute("data-endpoint"))
+		assertThat(attributes(ROWS + "backend'] tr.endpoint", "data-endpoint"))
 			.containsExactlyInAnyOrderElementsOf(backends.stream().map(Backend::key).toList());
 		assertThat(rows("failing")).hasSize(2);
-		assertThat(rows("backend")).allSatisfy((row) -> assertThat(row.getAttribute("data-state")).isEqualTo("UP"));
+		assertThat(attributes(ROWS + "backend'] tr.endpoint", "data-state")).containsOnly("UP");
 		assertThat(text("#limit-value")).isEqualTo("50");
 		assertThat(servingStatus("")).isEqualTo("SERVING");
 		assertThat(text("#application")).isEqualTo("browser-test");
@@ -139,10 +141,10 @@ class DashboardBrowserTests {
 		try {
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> number(text("details[data-service='backend'] summary .stat b")) > 0);
-			assertThat(rows("backend")).anySatisfy((row) -> assertThat(
-					number(row.findElement(By.cssSelector("td.rps")).getText())).isPositive());
-			assertThat(rows("backend")).allSatisfy(
-					(row) -> assertThat(row.findElement(By.cssSelector("td.errors")).getText()).isIn("0%", "\u2013"));
+			assertThat(texts(ROWS + "backend'] tr.endpoint td.rps"))
+				.anySatisfy((rps) -> assertThat(number(rps)).isPositive());
+			assertThat(texts(ROWS + "backend'] tr.endpoint td.errors"))
+				.allSatisfy((errors) -> assertThat(errors).isIn("0%", "\u2013"));
 		}
 		finally {
 			traffic.dispose();
@@ -161,8 +163,8 @@ class DashboardBrowserTests {
 			.toBodilessEntity()
 			.block(Duration.ofSeconds(10));
 		try {
-			within(() -> "DRAINED".equals(row("backend", key).getAttribute("data-state")));
-			assertThat(row("backend", key).findElement(By.cssSelector("td.state")).getText()).isEqualTo("DRAINED");
+			within(() -> "DRAINED".equals(attribute(endpointRow("backend", key), "data-state")));
+			assertThat(text(endpointRow("backend", key) + " td.state")).isEqualTo("DRAINED");
 		}
 		finally {
 			local.post()
@@ -184,10 +186,9 @@ class DashboardBrowserTests {
 			call("failing");
 		}
 		assertThat(pool.endpoint(bad.key()).state()).as("the failing backend was ejected").isEqualTo(EndpointState.EJECTED);
-		within(() -> "EJECTED".equals(row("failing", bad.key()).getAttribute("data-state")));
-		WebElement row = row("failing", bad.key());
-		assertThat(row.findElement(By.cssSelector("td.ejection")).getText()).matches("[0-9.]+ s");
-		assertThat(row.findElement(By.cssSelector("td.ejections")).getText()).isEqualTo("1");
+		within(() -> "EJECTED".equals(attribute(endpointRow("failing", bad.key()), "data-state")));
+		assertThat(text(endpointRow("failing", bad.key()) + " td.ejection")).matches("[0-9.]+ s");
+		assertThat(text(endpointRow("failing", bad.key()) + " td.ejections")).isEqualTo("1");
 	}
 
 	@Test
@@ -274,18 +275,43 @@ class DashboardBrowserTests {
 		return ((Number) count).longValue();
 	}
 
-	private static WebElement row(String service, String key) {
-		return browser
-			.findElement(By.cssSelector("details[data-service='" + service + "'] tr[data-endpoint='" + key + "']"));
+	private static String endpointRow(String service, String key) {
+		return ROWS + service + "'] tr[data-endpoint='" + key + "']";
 	}
 
+	// The page re-renders once a second: read in one script, never through an element found earlier (it may be
+	// replaced in between, a StaleElementReferenceException).
+
 	private static String text(String selector) {
-		return browser.findElement(By.cssSelector(selector)).getText();
+		return (String) script("const e = document.querySelector(arguments[0]); return e ? e.innerText : null",
+				selector);
+	}
+
+	private static String attribute(String selector, String name) {
+		return (String) script(
+				"const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null",
+				selector, name);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<String> texts(String selector) {
+		return (List<String>) script("return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText)",
+				selector);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<String> attributes(String selector, String name) {
+		return (List<String>) script(
+				"return [...document.querySelectorAll(arguments[0])].map((e) => e.getAttribute(arguments[1]))",
+				selector, name);
+	}
+
+	private static Object script(String script, Object... arguments) {
+		return ((JavascriptExecutor) browser).executeScript(script, arguments);
 	}
 
 	private static String servingStatus(String service) {
-		return browser.findElement(By.cssSelector("#serving li[data-service='" + service + "']"))
-			.getAttribute("data-status");
+		return attribute("#serving li[data-service='" + service + "']", "data-status");
 	}
 
 	private static void setServing(String status) {

@@ -147,7 +147,8 @@ class ServingWatchTests {
 		// 60 s after the status, 30 s after the heartbeat: quiet, not dead.
 		assertThat(this.watch.state()).isEqualTo(State.OPEN);
 		assertThat(this.backend.openStreams()).isEqualTo(1);
-		this.time.advanceTimeBy(Duration.ofSeconds(16));
+		// 45.5 s after the heartbeat: dead at 45 s; the reconnect waits 0.8-1.2 s, so it is not due yet.
+		this.time.advanceTimeBy(Duration.ofMillis(15_500));
 		assertThat(this.watch.state()).isEqualTo(State.WAITING);
 		// The dead stream is closed, the last status stands, and the watch reconnects after the backoff.
 		await().atMost(WAIT).until(() -> this.backend.openStreams() == 0);
