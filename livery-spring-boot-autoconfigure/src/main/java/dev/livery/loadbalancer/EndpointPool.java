@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
@@ -39,11 +38,9 @@ public final class EndpointPool<T> {
 	 * Ejection follows Envoy's outlier detection: consecutive failures eject, the n-th ejection in a row lasts
 	 * min(n x base, max), the multiplier decays by one for every base interval spent healthy, and at most
 	 * max-ejection-percent of the endpoints that are not drained are out at once (one endpoint is always
-	 * ejectable). The ejection budget is reserved on the `ejected` counter before the endpoint's CAS, and given back
-	 * if the CAS loses, so the bound holds under races. Reinstatement follows Finagle's failure accrual and Linkerd:
-	 * once an ejection expires, exactly one pick wins the CAS EJECTED -> PROBING, and only its outcome reinstates
-	 * (PROBING -> UP) or ejects again (PROBING -> EJECTED, longer). Nobody else is sent to a PROBING endpoint until
-	 * the probe answers. A probe lease can only be lost by a caller that never reports back, so it lapses late:
+	 * ejectable; EjectionBudget). Reinstatement follows Finagle's failure accrual and Linkerd: once an ejection
+	 * expires, exactly one pick wins the CAS EJECTED -> PROBING, and only its outcome reinstates (PROBING -> UP) or
+	 * ejects again (PROBING -> EJECTED, longer). Nobody else is sent to a PROBING endpoint until the probe answers. A probe lease can only be lost by a caller that never reports back, so it lapses late:
 	 * after max-ejection-time for a tracked lease (whose every path finishes it), after one ejection time for an
 	 * untracked one (a bare choose whose caller may never report).
 	 *
@@ -85,8 +82,7 @@ public final class EndpointPool<T> {
 	@SuppressWarnings("unchecked")
 	private volatile Endpoint<T>[] endpoints = new Endpoint[0];
 
-	/** Endpoints EJECTED or PROBING; the ejection budget is reserved here. */
-	private final AtomicInteger ejected = new AtomicInteger();
+	private final EjectionBudget ejections;
 
 	private final ProbeSchedule<T> probes = new ProbeSchedule<>(this);
 
@@ -127,6 +123,7 @@ public final class EndpointPool<T> {
 		this.policy = settings.policy().newPolicy(settings);
 		this.latency = this.policy.needsLatency();
 		this.outlier = settings.outlier();
+		this.ejections = new EjectionBudget(this.outlier);
 		this.keyFunction = Objects.requireNonNull(keyFunction, "keyFunction");
 		this.weightFunction = Objects.requireNonNull(weightFunction, "weightFunction");
 		this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -375,7 +372,7 @@ public final class EndpointPool<T> {
 			}
 			if (endpoint.casStatus(word, Endpoint.pack(state, deadline))) {
 				if (previous == Endpoint.EJECTED || previous == Endpoint.PROBING) {
-					this.ejected.decrementAndGet();
+					this.ejections.release();
 				}
 				return previous;
 			}
@@ -458,7 +455,7 @@ public final class EndpointPool<T> {
 
 	private <L extends Lease<T>> @Nullable L pickAmong(Endpoint<T>[] among, Endpoint<T> @Nullable [] candidates,
 			LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid, @Nullable String key, boolean tracked) {
-		if (this.ejected.get() > 0) {
+		if (this.ejections.any()) {
 			L probe = this.probes.tryProbe(factory, avoid, tracked, candidates);
 			if (probe != null) {
 				return probe;
@@ -515,7 +512,7 @@ public final class EndpointPool<T> {
 		if (endpoint.casStatus(probeToken, Endpoint.pack(Endpoint.UP, 0))) {
 			endpoint.resetFailures();
 			endpoint.reinstatedAt(now());
-			this.ejected.decrementAndGet();
+			this.ejections.release();
 			this.health.startRamp(endpoint);
 			this.health.reassessPanic();
 			this.listener.onProbe(this, endpoint, true);
@@ -563,7 +560,7 @@ public final class EndpointPool<T> {
 
 	private void tryEject(Endpoint<T> endpoint) {
 		long word = endpoint.status();
-		if (Endpoint.stateOf(word) != Endpoint.UP || !reserveEjection()) {
+		if (Endpoint.stateOf(word) != Endpoint.UP || !this.ejections.reserve(this.endpoints)) {
 			return;
 		}
 		long now = now();
@@ -577,28 +574,7 @@ public final class EndpointPool<T> {
 			this.listener.onEjection(this, endpoint);
 		}
 		else {
-			this.ejected.decrementAndGet();
-		}
-	}
-
-	private boolean reserveEjection() {
-		// A share of the endpoints that are not drained: drained ones serve nothing, so counting them would let
-		// ejections take out every endpoint that does.
-		int serving = 0;
-		for (Endpoint<T> endpoint : this.endpoints) {
-			if (Endpoint.stateOf(endpoint.status()) != Endpoint.DRAINED) {
-				serving++;
-			}
-		}
-		int budget = this.outlier.ejectionBudget(serving);
-		while (true) {
-			int current = this.ejected.get();
-			if (current >= budget) {
-				return false;
-			}
-			if (this.ejected.compareAndSet(current, current + 1)) {
-				return true;
-			}
+			this.ejections.release();
 		}
 	}
 

@@ -10,16 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
-import org.reactivestreams.Subscription;
-import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
-import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Operators;
 
 /**
  * Thread-safe store of per-service {@link ServingStatus serving statuses} with live watch streams, following the
@@ -82,7 +76,7 @@ public final class ServingStatusStore {
 
 	private static final System.Logger logger = System.getLogger(ServingStatusStore.class.getName());
 
-	private static final Watcher[] NO_WATCHERS = new Watcher[0];
+	private static final ServingStatusWatcher[] NO_WATCHERS = new ServingStatusWatcher[0];
 
 	private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
@@ -105,7 +99,7 @@ public final class ServingStatusStore {
 	/**
 	 * Raised once every known service is {@code NOT_SERVING}: watchers complete.
 	 */
-	private volatile boolean closed;
+	volatile boolean closed;
 
 	/**
 	 * Create a store in which the server ({@value #SERVER}) is {@code SERVING}, no named service is known, and any
@@ -239,7 +233,7 @@ public final class ServingStatusStore {
 	 */
 	public Flux<ServingStatus> watch(String service) {
 		checkService(service);
-		return new WatchFlux(this, service);
+		return new ServingStatusWatcher.WatchFlux(this, service);
 	}
 
 	/**
@@ -267,7 +261,7 @@ public final class ServingStatusStore {
 		}
 		this.closed = true;
 		for (Entry entry : this.entries.values()) {
-			for (Watcher watcher : entry.watchers) {
+			for (ServingStatusWatcher watcher : entry.watchers) {
 				watcher.drain();
 			}
 		}
@@ -350,7 +344,7 @@ public final class ServingStatusStore {
 	}
 
 	private void changed(String service, ServingStatus status, Entry entry) {
-		for (Watcher watcher : entry.watchers) {
+		for (ServingStatusWatcher watcher : entry.watchers) {
 			watcher.drain();
 		}
 		notifyListeners(service, status);
@@ -368,22 +362,22 @@ public final class ServingStatusStore {
 		}
 	}
 
-	private ServingStatus current(String service) {
+	ServingStatus current(String service) {
 		Entry entry = this.entries.get(service);
 		return (entry != null && entry.status != null) ? entry.status : ServingStatus.SERVICE_UNKNOWN;
 	}
 
-	private void register(Watcher watcher) {
+	void register(ServingStatusWatcher watcher) {
 		String service = watcher.service;
 		for (;;) {
 			Entry current = this.entries.get(service);
 			if (current == null) {
-				if (this.entries.putIfAbsent(service, new Entry(null, new Watcher[] { watcher })) == null) {
+				if (this.entries.putIfAbsent(service, new Entry(null, new ServingStatusWatcher[] { watcher })) == null) {
 					return;
 				}
 			}
 			else {
-				Watcher[] watchers = Arrays.copyOf(current.watchers, current.watchers.length + 1);
+				ServingStatusWatcher[] watchers = Arrays.copyOf(current.watchers, current.watchers.length + 1);
 				watchers[watchers.length - 1] = watcher;
 				if (this.entries.replace(service, current, new Entry(current.status, watchers))) {
 					return;
@@ -392,7 +386,7 @@ public final class ServingStatusStore {
 		}
 	}
 
-	private void unregister(Watcher watcher) {
+	void unregister(ServingStatusWatcher watcher) {
 		String service = watcher.service;
 		for (;;) {
 			Entry current = this.entries.get(service);
@@ -403,7 +397,7 @@ public final class ServingStatusStore {
 			if (index < 0) {
 				return;
 			}
-			Watcher[] watchers = new Watcher[current.watchers.length - 1];
+			ServingStatusWatcher[] watchers = new ServingStatusWatcher[current.watchers.length - 1];
 			System.arraycopy(current.watchers, 0, watchers, 0, index);
 			System.arraycopy(current.watchers, index + 1, watchers, index, watchers.length - index);
 			if (watchers.length == 0 && current.status == null && !SERVER.equals(service)) {
@@ -417,7 +411,7 @@ public final class ServingStatusStore {
 		}
 	}
 
-	private static int indexOf(Watcher[] watchers, Watcher watcher) {
+	private static int indexOf(ServingStatusWatcher[] watchers, ServingStatusWatcher watcher) {
 		for (int i = 0; i < watchers.length; i++) {
 			if (watchers[i] == watcher) {
 				return i;
@@ -496,143 +490,11 @@ public final class ServingStatusStore {
 
 		final @Nullable ServingStatus status;
 
-		final Watcher[] watchers;
+		final ServingStatusWatcher[] watchers;
 
-		Entry(@Nullable ServingStatus status, Watcher[] watchers) {
+		Entry(@Nullable ServingStatus status, ServingStatusWatcher[] watchers) {
 			this.status = status;
 			this.watchers = watchers;
-		}
-
-	}
-
-	private static final class WatchFlux extends Flux<ServingStatus> {
-
-		private final ServingStatusStore store;
-
-		private final String service;
-
-		WatchFlux(ServingStatusStore store, String service) {
-			this.store = store;
-			this.service = service;
-		}
-
-		@Override
-		public void subscribe(CoreSubscriber<? super ServingStatus> actual) {
-			Watcher watcher = new Watcher(this.store, this.service, actual);
-			actual.onSubscribe(watcher);
-			watcher.start();
-		}
-
-	}
-
-	/**
-	 * One subscription to {@link #watch(String)}: a latest-wins drain loop over the service's current status.
-	 */
-	private static final class Watcher implements Subscription {
-
-		private static final AtomicLongFieldUpdater<Watcher> REQUESTED = AtomicLongFieldUpdater
-			.newUpdater(Watcher.class, "requested");
-
-		private static final AtomicIntegerFieldUpdater<Watcher> WIP = AtomicIntegerFieldUpdater
-			.newUpdater(Watcher.class, "wip");
-
-		private static final AtomicIntegerFieldUpdater<Watcher> DONE = AtomicIntegerFieldUpdater
-			.newUpdater(Watcher.class, "done");
-
-		final String service;
-
-		private final ServingStatusStore store;
-
-		private final CoreSubscriber<? super ServingStatus> actual;
-
-		private volatile long requested;
-
-		private volatile int wip;
-
-		/**
-		 * 1 once cancelled or terminated; the watcher is then (being) unregistered.
-		 */
-		private volatile int done;
-
-		/**
-		 * Last status emitted; read and written only inside the drain loop.
-		 */
-		private @Nullable ServingStatus emitted;
-
-		Watcher(ServingStatusStore store, String service, CoreSubscriber<? super ServingStatus> actual) {
-			this.store = store;
-			this.service = service;
-			this.actual = actual;
-		}
-
-		void start() {
-			if (this.done != 0) {
-				return;
-			}
-			this.store.register(this);
-			if (this.done != 0) {
-				// Cancelled while registering: the cancel may have missed the registration.
-				this.store.unregister(this);
-				return;
-			}
-			drain();
-		}
-
-		@Override
-		public void request(long n) {
-			if (Operators.validate(n)) {
-				Operators.addCap(REQUESTED, this, n);
-				drain();
-			}
-		}
-
-		@Override
-		public void cancel() {
-			if (DONE.compareAndSet(this, 0, 1)) {
-				this.store.unregister(this);
-			}
-		}
-
-		void drain() {
-			if (WIP.getAndIncrement(this) != 0) {
-				return;
-			}
-			int missed = 1;
-			for (;;) {
-				if (this.done != 0) {
-					return;
-				}
-				// Read 'closed' before the status: once closed, every status read is final.
-				boolean closed = this.store.closed;
-				ServingStatus current = this.store.current(this.service);
-				if (current != this.emitted && this.requested > 0) {
-					this.emitted = current;
-					if (this.requested != Long.MAX_VALUE) {
-						REQUESTED.decrementAndGet(this);
-					}
-					try {
-						this.actual.onNext(current);
-					}
-					catch (Throwable ex) {
-						Exceptions.throwIfFatal(ex);
-						cancel();
-						this.actual.onError(Operators.onOperatorError(ex, this.actual.currentContext()));
-						return;
-					}
-				}
-				if (closed && current == this.emitted
-						&& (current == ServingStatus.NOT_SERVING || current == ServingStatus.SERVICE_UNKNOWN)) {
-					if (DONE.compareAndSet(this, 0, 1)) {
-						this.store.unregister(this);
-						this.actual.onComplete();
-					}
-					return;
-				}
-				missed = WIP.addAndGet(this, -missed);
-				if (missed == 0) {
-					return;
-				}
-			}
 		}
 
 	}
