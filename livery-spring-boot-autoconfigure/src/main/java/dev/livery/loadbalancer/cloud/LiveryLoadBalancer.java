@@ -244,7 +244,7 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 			return null;
 		}
 		Endpoint<ServiceInstance> avoid = previousEndpoint(request, current);
-		String key = hashKey(request);
+		String key = hashKey(request, current);
 		boolean tracked = isTracked(request);
 		InstanceLease lease;
 		if (requestInstances == null || requestInstances == this.matched || requestInstances == this.members) {
@@ -288,7 +288,14 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 		return found.toArray(new Endpoint[0]);
 	}
 
-	private @Nullable String hashKey(Request<?> request) {
+	/**
+	 * Return a request's hash key, or {@code null} if the pool's policy ignores keys (all but {@code ring-hash}):
+	 * looking a header up in Spring's case-insensitive headers lower-cases its name, a String per request.
+	 */
+	private @Nullable String hashKey(Request<?> request, EndpointPool<ServiceInstance> pool) {
+		if (pool.settings().policy() != PickPolicyType.RING_HASH) {
+			return null;
+		}
 		if (request.getContext() instanceof RequestDataContext context) {
 			RequestData data = context.getClientRequest();
 			if (data != null && data.getHeaders() != null) {
