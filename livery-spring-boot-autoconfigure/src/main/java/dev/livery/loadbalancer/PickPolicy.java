@@ -68,6 +68,16 @@ public interface PickPolicy {
 	}
 
 	/**
+	 * Return whether this policy picks by the request's affinity key. Only then does the caller look the key up (a
+	 * header read per request); other policies get {@code null}. Asked once per pick; must not change.
+	 * @return whether {@link #choose} reads its key
+	 * @since 0.2.0
+	 */
+	default boolean usesKey() {
+		return false;
+	}
+
+	/**
 	 * Return whether this policy learns from how long requests take. Only then does the pool read its clock when it
 	 * creates a lease (the lease's start) and when the lease ends, and tell {@link #completed}; other policies pay
 	 * for neither. Asked once, when the pool is created.

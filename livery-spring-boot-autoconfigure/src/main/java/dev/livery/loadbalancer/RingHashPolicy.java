@@ -168,6 +168,11 @@ public final class RingHashPolicy implements PickPolicy {
 	}
 
 	@Override
+	public boolean usesKey() {
+		return true;
+	}
+
+	@Override
 	public String toString() {
 		return PickPolicyType.RING_HASH.id();
 	}

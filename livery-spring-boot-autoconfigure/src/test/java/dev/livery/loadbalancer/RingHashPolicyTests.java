@@ -48,6 +48,15 @@ class RingHashPolicyTests {
 	}
 
 	@Test
+	void onlyRingHashShouldAskForTheRequestsKey() {
+		// The balancer reads the key header only for a policy that uses it (a String per request otherwise).
+		for (PickPolicyType type : PickPolicyType.values()) {
+			assertThat(type.newPolicy(PoolSettings.DEFAULTS).usesKey()).as(type.id())
+				.isEqualTo(type == PickPolicyType.RING_HASH);
+		}
+	}
+
+	@Test
 	void sameKeyShouldAlwaysGoToTheSameEndpoint() {
 		Endpoint<String>[] members = ten();
 		RingHashPolicy policy = policy(members);

@@ -289,11 +289,11 @@ public class LiveryLoadBalancer implements ReactorServiceInstanceLoadBalancer, D
 	}
 
 	/**
-	 * Return a request's hash key, or {@code null} if the pool's policy ignores keys (all but {@code ring-hash}):
-	 * looking a header up in Spring's case-insensitive headers lower-cases its name, a String per request.
+	 * Return a request's hash key, or {@code null} if the pool's policy ignores keys: looking a header up in
+	 * Spring's case-insensitive headers lower-cases its name, a String per request.
 	 */
 	private @Nullable String hashKey(Request<?> request, EndpointPool<ServiceInstance> pool) {
-		if (pool.settings().policy() != PickPolicyType.RING_HASH) {
+		if (!pool.policy().usesKey()) {
 			return null;
 		}
 		if (request.getContext() instanceof RequestDataContext context) {
