@@ -30,6 +30,10 @@ public final class Endpoint<T> {
 	 * whether it is on and whether it says unhealthy. Eligibility reads the status word and the health bits, and the
 	 * pool's unhealthy mask only when some bit says unhealthy: in panic the mask leaves out the active checks' bit.
 	 * The slow-start ramp factor is a plain volatile double that a timer moves; a pick reads it, never a clock.
+	 *
+	 * lastProgress (latency-aware pools only) is the later of the end of the last lease and the start of the last
+	 * lease that found nothing in flight; the pool moves it forward only (a CAS loop), and, when in flight is above
+	 * zero, the oldest request in flight is at least now - lastProgress old (see EndpointPool).
 	 */
 
 	static final int UP = 0;
@@ -81,6 +85,8 @@ public final class Endpoint<T> {
 
 	private static final VarHandle RAMP_STARTED_AT;
 
+	private static final VarHandle LAST_PROGRESS;
+
 	static {
 		try {
 			MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -92,6 +98,7 @@ public final class Endpoint<T> {
 			FAILURE_COUNT = lookup.findVarHandle(Endpoint.class, "failures", long.class);
 			HEALTH = lookup.findVarHandle(Endpoint.class, "health", int.class);
 			RAMP_STARTED_AT = lookup.findVarHandle(Endpoint.class, "rampStartedAt", long.class);
+			LAST_PROGRESS = lookup.findVarHandle(Endpoint.class, "lastProgress", long.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -127,6 +134,13 @@ public final class Endpoint<T> {
 
 	/** Latency estimate kept by a latency-aware policy, which attaches it; null under other policies. */
 	private volatile @Nullable PeakEwma latency;
+
+	/**
+	 * Ticks since the pool's epoch of the last sign of progress (latency-aware pools only): the later of the end of
+	 * the last lease and the start of the last lease taken while nothing was in flight. Only ever moves forward.
+	 */
+	private volatile long lastProgress;
+
 	/** The health bits: CHECK_ON, CHECK_BAD, WATCH_ON, WATCH_BAD. */
 	private volatile int health;
 
@@ -362,8 +376,12 @@ public final class Endpoint<T> {
 
 	// --- counters ---
 
-	void acquire() {
-		IN_FLIGHT.getAndAdd(this, 1);
+	/**
+	 * Take an in-flight slot.
+	 * @return the requests in flight before
+	 */
+	int acquire() {
+		return (int) IN_FLIGHT.getAndAdd(this, 1);
 	}
 
 	void release() {
@@ -491,6 +509,24 @@ public final class Endpoint<T> {
 		PeakEwma current = this.latency;
 		if (current != null) {
 			current.forget();
+		}
+	}
+
+	long lastProgress() {
+		return this.lastProgress;
+	}
+
+	/**
+	 * Move the last progress forward to {@code ticks}; a time at or before it changes nothing.
+	 */
+	void progress(long ticks) {
+		long current = this.lastProgress;
+		while (ticks > current) {
+			long witness = (long) LAST_PROGRESS.compareAndExchange(this, current, ticks);
+			if (witness == current) {
+				return;
+			}
+			current = witness;
 		}
 	}
 

@@ -40,8 +40,12 @@ public class Lease<T> {
 
 	private final long probeToken;
 
-	/** The pool's clock at creation, if its policy needs latency; else 0. */
-	private final long start;
+	/**
+	 * The pool's clock when it picked the endpoint, if its policy needs latency; else 0. Set by the pool before the
+	 * lease leaves its pick (so published with the lease, like the state), because the pool reads that clock before
+	 * the lease exists: its policy compares endpoints as of that time.
+	 */
+	private long start;
 
 	private volatile int state;
 
@@ -56,7 +60,6 @@ public class Lease<T> {
 		this.endpoint = endpoint;
 		this.payload = endpoint.payload();
 		this.probeToken = probeToken;
-		this.start = endpoint.pool().leaseStart();
 		this.state = tracked ? OPEN : UNTRACKED;
 	}
 
@@ -101,7 +104,7 @@ public class Lease<T> {
 		if (previous == DONE) {
 			return false;
 		}
-		this.endpoint.pool().onSuccess(this.endpoint, this.probeToken, this.start);
+		this.endpoint.pool().onSuccess(this.endpoint, this.probeToken, this.start, previous == OPEN);
 		return true;
 	}
 
@@ -115,7 +118,7 @@ public class Lease<T> {
 		if (previous == DONE) {
 			return false;
 		}
-		this.endpoint.pool().onFailure(this.endpoint, this.probeToken, this.start);
+		this.endpoint.pool().onFailure(this.endpoint, this.probeToken, this.start, previous == OPEN);
 		return true;
 	}
 
@@ -144,24 +147,32 @@ public class Lease<T> {
 		if (!STATE.compareAndSet(this, OPEN, DONE)) {
 			return false;
 		}
-		this.endpoint.release();
 		this.endpoint.pool().onRelease(this.endpoint, this.probeToken, this.start);
 		return true;
 	}
 
+	/**
+	 * Mark the lease done; the pool then releases the slot if it was open (after it marked the endpoint's
+	 * progress, under a latency-aware policy).
+	 * @return the state before
+	 */
 	private int finish() {
 		int current = this.state;
 		while (current != DONE) {
 			int witness = (int) STATE.compareAndExchange(this, current, DONE);
 			if (witness == current) {
-				if (current == OPEN) {
-					this.endpoint.release();
-				}
 				return current;
 			}
 			current = witness;
 		}
 		return DONE;
+	}
+
+	/**
+	 * Set the time the pool picked the endpoint; called by the pool only, before the lease leaves its pick.
+	 */
+	final void start(long start) {
+		this.start = start;
 	}
 
 	@Override

@@ -56,9 +56,11 @@ public final class PeakEwma {
 	 * A sample is a CAS loop, recomputed from the word it replaces: no sample is lost (a lost peak would be a missed
 	 * warning), and a sample under the estimate of a cancel writes nothing. compare() reads one word per endpoint
 	 * and no clock: at any common instant t the costs compare as e_a * exp((s_a - s_b) / tau) * load_a against
-	 * e_b * load_b, the decay since each endpoint's last sample being the only thing that differs. exp is a
-	 * polynomial for the small arguments of busy endpoints (gaps of milliseconds against seconds) and Math.exp
-	 * otherwise. Nothing allocates.
+	 * e_b * load_b, the decay since each endpoint's last sample being the only thing that differs. The compare with
+	 * silences (lower bounds of the latency known now, from requests still in flight) needs now: max(E(now),
+	 * silence) is not a common factor away from anything, so with a positive silence both estimates are decayed to
+	 * now. exp is a polynomial for the small arguments of busy endpoints (gaps of milliseconds against seconds) and
+	 * Math.exp otherwise. Nothing allocates.
 	 */
 
 	/** Shortest sample taken as it is: no network answers faster, and a zero would ignore requests in flight. */
@@ -160,12 +162,8 @@ public final class PeakEwma {
 	 * @return the estimate in nanoseconds, or {@code -1} with no sample yet
 	 */
 	public double estimateNanos(long now) {
-		long current = this.word;
-		float estimate = estimateOf(current);
-		if (Float.isNaN(estimate)) {
-			return -1;
-		}
-		return estimate * exp(-Math.max(0, elapsedUnits(current, now)) * this.rate);
+		double estimate = decayed(this.word, now);
+		return Double.isNaN(estimate) ? -1 : estimate;
 	}
 
 	/**
@@ -204,6 +202,53 @@ public final class PeakEwma {
 		// Both decay by the same factor from the later of the two samples on; only the gap between them differs.
 		double ratio = exp((int) (wordA - wordB) * a.rate);
 		return Double.compare(estimateA * ratio * loadA, estimateB * loadB);
+	}
+
+	/**
+	 * Compare the costs, max(estimate, silence) × load, of two endpoints as of {@code now}, where each silence is a
+	 * lower bound of its endpoint's latency known apart from its samples (the age its oldest request in flight has
+	 * at least reached), taken as a censored sample is: it raises an estimate below it and leaves one above it alone.
+	 * An endpoint with no sample is taken to be as fast as the other before its silence is applied; two without a
+	 * sample compare equal. With no positive silence this is {@link #compare(PeakEwma, double, PeakEwma, double)}.
+	 * @param a the first endpoint's estimator
+	 * @param loadA the first endpoint's load, (requests in flight + 1) ÷ weight
+	 * @param silenceA a lower bound of the first endpoint's latency now, in nanoseconds (0 or less: none)
+	 * @param b the second endpoint's estimator, with the same decay
+	 * @param loadB the second endpoint's load
+	 * @param silenceB a lower bound of the second endpoint's latency now
+	 * @param now ticks now
+	 * @return negative if {@code a} costs less, positive if {@code b} does, zero on a tie or if neither has a sample
+	 * (then the loads alone decide)
+	 * @since 0.2.0
+	 */
+	public static int compare(PeakEwma a, double loadA, long silenceA, PeakEwma b, double loadB, long silenceB,
+			long now) {
+		if (silenceA <= 0 && silenceB <= 0) {
+			return compare(a, loadA, b, loadB);
+		}
+		double estimateA = a.decayed(a.word, now);
+		double estimateB = b.decayed(b.word, now);
+		if (Double.isNaN(estimateA)) {
+			if (Double.isNaN(estimateB)) {
+				return 0;
+			}
+			estimateA = estimateB;
+		}
+		else if (Double.isNaN(estimateB)) {
+			estimateB = estimateA;
+		}
+		return Double.compare(Math.max(estimateA, silenceA) * loadA, Math.max(estimateB, silenceB) * loadB);
+	}
+
+	/**
+	 * Return the estimate of {@code word} decayed to {@code now} (never grown, if the sample is later), or NaN.
+	 */
+	private double decayed(long word, long now) {
+		float estimate = estimateOf(word);
+		if (Float.isNaN(estimate)) {
+			return Double.NaN;
+		}
+		return estimate * exp(-Math.max(0, elapsedUnits(word, now)) * this.rate);
 	}
 
 	private void observe(long elapsed, long now, boolean censored) {

@@ -12,6 +12,11 @@ import org.jspecify.annotations.Nullable;
  * (Finagle's and Linkerd's peak EWMA). A slow, hung or fast-failing endpoint grows expensive at its first telling
  * answer, failure or cancel and stops drawing traffic, where plain P2C on requests in flight keeps sending it a share.
  *
+ * <p>Given the time ({@link #choose(Endpoint[], Endpoint, String, long)}, as the pool calls it), the estimate of an
+ * endpoint with requests in flight is also raised to at least its <em>silence</em>: the time since its last sign of
+ * progress (a lease ended, or a lease found nothing in flight), which its oldest request in flight has at least
+ * waited. So an endpoint that stops answering grows expensive as its requests wait, before any of them ends.
+ *
  * @since 0.2.0
  * @see PickPolicyType#PEAK_EWMA
  */
@@ -26,15 +31,21 @@ public final class PeakEwmaPolicy implements PickPolicy {
 	 * estimate of a drained endpoint when it is restored. Ejection needs nothing here: an ejected endpoint is not
 	 * eligible, and its probe's outcome is a sample like any other.
 	 *
-	 * choose() reads no clock. PeakEwma.compare orders two costs as decayed to any common instant, and the decay
-	 * between then and now is a factor common to both, so comparing them is exact without knowing now. An endpoint
-	 * without a sample is taken to be as fast as the one it is compared with, so such a pair, like a tie, is decided
-	 * on load alone and then at random. The draw of two distinct endpoints is P2cPolicy's (one random long, Lemire's
-	 * multiply-shift); a tie reuses bit 0 of the same long, which neither index depends on in practice (each index
-	 * is taken from the high bits of its half).
+	 * choose() reads no clock. Without the time, PeakEwma.compare orders two costs as decayed to any common instant,
+	 * and the decay between then and now is a factor common to both, so comparing them is exact without knowing now.
+	 * With the time (the pool's clock for this pick, read once before choosing and used as the lease's start), an
+	 * endpoint with requests in flight has a silence, now - Endpoint.lastProgress, a lower bound of the age of its
+	 * oldest request in flight (EndpointPool says why, and in what order in flight and lastProgress are written and
+	 * read: in flight first here); each estimate, decayed to now, is raised to at least its silence, as a cancel
+	 * would raise it. A lastProgress newer than the in-flight count read before it, or a mark later than now, only
+	 * shrinks a silence (a negative one counts as none). An endpoint without a sample is taken to be as fast as the
+	 * one it is compared with (before its silence is applied), so such a pair without silence, like a tie, is decided
+	 * on load alone and then at random; two without a sample are decided on load alone. The draw of two distinct
+	 * endpoints is P2cPolicy's (one random long, Lemire's multiply-shift); a tie reuses bit 0 of the same long, which
+	 * neither index depends on in practice (each index is taken from the high bits of its half).
 	 *
-	 * The pool reads its clock when it creates a lease and when the lease ends (needsLatency), and completed() files
-	 * the sample: a success as itself, a failure as at least the failure penalty, a cancel as a lower bound.
+	 * The pool reads its clock when it picks (before choose) and when the lease ends (needsLatency), and completed()
+	 * files the sample: a success as itself, a failure as at least the failure penalty, a cancel as a lower bound.
 	 */
 
 	private final LatencySettings settings;
@@ -55,9 +66,26 @@ public final class PeakEwmaPolicy implements PickPolicy {
 		return this.settings;
 	}
 
+	/**
+	 * Choose by the estimates alone, without the time (no silence).
+	 */
 	@Override
 	public <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid,
 			@Nullable String key) {
+		return choose(members, avoid, false, 0);
+	}
+
+	/**
+	 * Choose by the estimates, each raised to at least its endpoint's silence as of {@code now}.
+	 */
+	@Override
+	public <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid, @Nullable String key,
+			long now) {
+		return choose(members, avoid, true, now);
+	}
+
+	private static <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid, boolean timed,
+			long now) {
 		int n = members.length;
 		if (avoid == null) {
 			if (n == 1) {
@@ -74,14 +102,15 @@ public final class PeakEwmaPolicy implements PickPolicy {
 				Endpoint<T> a = members[i];
 				Endpoint<T> b = members[j];
 				if (a.isEligible() && b.isEligible()) {
-					return cheaper(a, b, (bits & 1) == 0);
+					return cheaper(a, b, (bits & 1) == 0, timed, now);
 				}
 			}
 		}
-		return sampleTwo(members, avoid);
+		return sampleTwo(members, avoid, timed, now);
 	}
 
-	private static <T> @Nullable Endpoint<T> sampleTwo(Endpoint<T>[] members, @Nullable Endpoint<T> avoid) {
+	private static <T> @Nullable Endpoint<T> sampleTwo(Endpoint<T>[] members, @Nullable Endpoint<T> avoid,
+			boolean timed, long now) {
 		Endpoint<T> first = null;
 		Endpoint<T> second = null;
 		int seen = 0;
@@ -111,17 +140,24 @@ public final class PeakEwmaPolicy implements PickPolicy {
 			return first;
 		}
 		// The reservoir keeps array order; a tie goes either way at random so that the earlier one is not favoured.
-		return cheaper(first, second, random.nextBoolean());
+		return cheaper(first, second, random.nextBoolean(), timed, now);
 	}
 
-	private static <T> Endpoint<T> cheaper(Endpoint<T> a, Endpoint<T> b, boolean tieToA) {
+	private static <T> Endpoint<T> cheaper(Endpoint<T> a, Endpoint<T> b, boolean tieToA, boolean timed, long now) {
+		// In flight before lastProgress (silence): see the implementation note.
 		int inFlightA = a.inFlight();
 		int inFlightB = b.inFlight();
 		double loadA = (inFlightA + 1) / a.effectiveWeight();
 		double loadB = (inFlightB + 1) / b.effectiveWeight();
 		PeakEwma latencyA = a.latency();
 		PeakEwma latencyB = b.latency();
-		int order = (latencyA != null && latencyB != null) ? PeakEwma.compare(latencyA, loadA, latencyB, loadB) : 0;
+		int order = 0;
+		if (latencyA != null && latencyB != null) {
+			order = timed
+					? PeakEwma.compare(latencyA, loadA, silence(a, inFlightA, now), latencyB, loadB,
+							silence(b, inFlightB, now), now)
+					: PeakEwma.compare(latencyA, loadA, latencyB, loadB);
+		}
 		if (order == 0) {
 			order = Double.compare(loadA, loadB);
 		}
@@ -129,6 +165,14 @@ public final class PeakEwmaPolicy implements PickPolicy {
 			return tieToA ? a : b;
 		}
 		return (order < 0) ? a : b;
+	}
+
+	/**
+	 * Return how long the endpoint has shown no progress, a lower bound of the age of its oldest request in flight;
+	 * 0 with nothing in flight.
+	 */
+	private static long silence(Endpoint<?> endpoint, int inFlight, long now) {
+		return (inFlight > 0) ? now - endpoint.lastProgress() : 0;
 	}
 
 	/**

@@ -11,8 +11,10 @@ import org.jspecify.annotations.Nullable;
  * How an {@link EndpointPool} chooses among its eligible endpoints. Each pool has an instance of its own, so a
  * policy may keep state of its own (a cursor, a ring); {@link PickPolicyType} creates the built-in ones.
  *
- * <p>{@link #choose} is on every request's path: it must not lock, block, read a clock or allocate. It sees every
- * member and must choose only {@link Endpoint#isEligible() eligible} ones. The pool itself handles what is common to
+ * <p>{@link #choose} is on every request's path: it must not lock, block, read a clock or allocate. (A policy that
+ * {@link #needsLatency() needs latency} is given the time instead, by the pool, which reads its clock once per pick:
+ * {@link #choose(Endpoint[], Endpoint, String, long)}.) It sees every member and must choose only
+ * {@link Endpoint#isEligible() eligible} ones. The pool itself handles what is common to
  * all policies: the single probe of an expired ejection, the in-flight slot, and falling back to the endpoint to
  * avoid when nothing else is eligible.
  *
@@ -29,6 +31,24 @@ public interface PickPolicy {
 	 * @return an eligible endpoint other than {@code avoid}, or {@code null} if there is none
 	 */
 	<T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid, @Nullable String key);
+
+	/**
+	 * Choose an eligible endpoint as of a given time. The pool calls this instead of
+	 * {@link #choose(Endpoint[], Endpoint, String)} if, and only if, {@link #needsLatency()}: {@code now} is the clock
+	 * it read for this pick, which is also the start of the lease it creates, so a pick still reads the clock once.
+	 * By default the time is ignored.
+	 * @param <T> the type of what endpoints stand for
+	 * @param members the pool's current members, in no particular order; must not be modified
+	 * @param avoid an endpoint not to choose (the previous attempt of a retry), or {@code null}
+	 * @param key the request's affinity key (for policies that hash), or {@code null}
+	 * @param now the pool's clock (ticks, nanoseconds, as passed to {@link #completed})
+	 * @return an eligible endpoint other than {@code avoid}, or {@code null} if there is none
+	 * @since 0.2.0
+	 */
+	default <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid, @Nullable String key,
+			long now) {
+		return choose(members, avoid, key);
+	}
 
 	/**
 	 * Told, under the pool's membership lock, after every change of membership, before any pick sees the new
@@ -78,9 +98,10 @@ public interface PickPolicy {
 	}
 
 	/**
-	 * Return whether this policy learns from how long requests take. Only then does the pool read its clock when it
-	 * creates a lease (the lease's start) and when the lease ends, and tell {@link #completed}; other policies pay
-	 * for neither. Asked once, when the pool is created.
+	 * Return whether this policy learns from how long requests take. Only then does the pool read its clock once per
+	 * pick, before choosing (the time it passes to {@link #choose(Endpoint[], Endpoint, String, long)}, and the
+	 * lease's start), and once when the lease ends, and tell {@link #completed}; other policies pay for neither.
+	 * Asked once, when the pool is created.
 	 * @return whether to report completions
 	 * @since 0.2.0
 	 */
@@ -94,7 +115,7 @@ public interface PickPolicy {
 	 * pool, and for probe leases.
 	 * @param endpoint the leased endpoint
 	 * @param outcome how the lease ended
-	 * @param start the pool's clock when the lease was created (ticks, nanoseconds)
+	 * @param start the pool's clock when the lease was picked (ticks, nanoseconds)
 	 * @param end the pool's clock when it ended
 	 * @since 0.2.0
 	 */

@@ -57,12 +57,12 @@ final class ProbeSchedule<T> {
 	 * @param avoid an endpoint not to probe, or {@code null}
 	 * @param tracked whether the lease takes an in-flight slot
 	 * @param candidates the endpoints that may be probed, or {@code null} for all
+	 * @param now the pool's clock for this pick (the lease's start under a latency-aware policy)
 	 * @return the probe's lease, or {@code null} if no probe is due or another pick won it
 	 */
 	<L extends Lease<T>> @Nullable L tryProbe(LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid, boolean tracked,
-			Endpoint<T> @Nullable [] candidates) {
+			Endpoint<T> @Nullable [] candidates, long now) {
 		EndpointPool<T> pool = this.pool;
-		long now = pool.now();
 		if (now < this.nextProbeAt.get()) {
 			return null;
 		}
@@ -91,7 +91,7 @@ final class ProbeSchedule<T> {
 					if (endpoint.casStatus(word, token)) {
 						publish(Endpoint.deadlineOf(token));
 						if (tracked) {
-							endpoint.acquire();
+							pool.acquire(endpoint, now);
 						}
 						return factory.create(endpoint, token, tracked);
 					}

@@ -1,6 +1,7 @@
 package dev.livery.loadbalancer;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -349,6 +350,213 @@ class PeakEwmaPolicyTests {
 		double w = Math.exp(-1.002);
 		assertThat(before).isCloseTo(1000 * Math.exp(-1), within(0.5));
 		assertThat(millis(a.latencyEstimate())).isCloseTo(1000 * w + 20 * (1 - w), within(0.5));
+	}
+
+	@Test
+	void hungEndpointShouldLoseToAFasterOneWithMoreInFlightOnceItsRequestWaitsLongerThanItsEstimate() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "hung:1", "fast:1");
+		Endpoint<String> hung = pool.endpoint("hung:1");
+		Endpoint<String> fast = pool.endpoint("fast:1");
+		answer(pool, hung, Duration.ofMillis(1));
+		answer(pool, fast, Duration.ofMillis(1));
+		// hung:1 takes a request and never answers it; fast:1 keeps answering in 1 ms.
+		Lease<String> pending = leaseOn(pool, hung);
+		this.ticker.advance(Duration.ofMillis(49));
+		for (int i = 0; i < 3; i++) {
+			leaseOn(pool, fast);
+		}
+		answer(pool, fast, Duration.ofMillis(1));
+		assertThat(hung.inFlight()).isOne();
+		assertThat(fast.inFlight()).isEqualTo(3);
+		// Its one request has waited 50 ms: max(1 ms, 50 ms) × 2 against 1 ms × 4.
+		long now = pool.now();
+		this.clockReads.set(0);
+		for (int i = 0; i < 100; i++) {
+			assertThat(pool.policy().choose(members(pool), null, null, now)).isSameAs(fast);
+		}
+		// Without the time, the estimates alone: 1 ms × 2 against 1 ms × 4, as before.
+		for (int i = 0; i < 100; i++) {
+			assertThat(pool.policy().choose(members(pool), null, null)).isSameAs(hung);
+		}
+		assertThat(this.clockReads).as("choosing reads no clock, with or without the time").hasValue(0);
+		// The pool's picks compare as of their own start: one clock read each, and the fast endpoint.
+		for (int i = 0; i < 10; i++) {
+			Lease<String> lease = pool.pick();
+			assertThat(lease.endpoint()).isSameAs(fast);
+			this.ticker.advance(Duration.ofMillis(1));
+			lease.recordSuccess();
+		}
+		assertThat(this.clockReads).hasValue(20);
+		// Once the request ends (here cancelled after 60 ms) nothing is in flight on hung:1 and the silence is gone;
+		// the cancel left its lower bound in the estimate instead.
+		pending.release();
+		assertThat(hung.inFlight()).isZero();
+		assertThat(millis(hung.latencyEstimate())).isCloseTo(60, within(1e-3));
+	}
+
+	@Test
+	void withNothingInFlightOrJustSentTheTimeShouldChangeNothing() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1");
+		Endpoint<String> a = pool.endpoint("a:1");
+		Endpoint<String> b = pool.endpoint("b:1");
+		answer(pool, a, Duration.ofMillis(1));
+		answer(pool, b, Duration.ofMillis(3));
+		// Both silent for a second, but with nothing in flight: no silence.
+		this.ticker.advance(Duration.ofSeconds(1));
+		assertThat(pool.policy().choose(members(pool), null, null, pool.now())).isSameAs(a);
+		// Requests just sent (the first marks its start as progress): 1 ms × 6 against 3 ms × 1.
+		List<Lease<String>> leases = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			leases.add(leaseOn(pool, a));
+		}
+		assertThat(pool.policy().choose(members(pool), null, null, pool.now())).isSameAs(b);
+		assertThat(pool.policy().choose(members(pool), null, null)).isSameAs(b);
+		// Cancelled at once: a lower bound of 0 leaves a's estimate alone.
+		leases.forEach(Lease::release);
+		// A request in flight for less than its endpoint's estimate: the estimate counts. b has one in flight for
+		// 2 ms, under its 3 ms (decayed for 1 s: 2.71 ms), so 2.71 ms × 2; a has 6 just sent, 0.90 ms × 7.
+		leaseOn(pool, b);
+		this.ticker.advance(Duration.ofMillis(2));
+		for (int i = 0; i < 6; i++) {
+			leaseOn(pool, a);
+		}
+		assertThat(pool.policy().choose(members(pool), null, null, pool.now())).isSameAs(b);
+		assertThat(pool.policy().choose(members(pool), null, null)).isSameAs(b);
+	}
+
+	@Test
+	void silenceShouldNotApplyToTwoEndpointsWithoutSample() {
+		EndpointPool<String> pool = pool(PEAK_EWMA, "a:1", "b:1");
+		Endpoint<String> a = pool.endpoint("a:1");
+		Endpoint<String> b = pool.endpoint("b:1");
+		leaseOn(pool, a);
+		this.ticker.advance(Duration.ofSeconds(1));
+		// Neither has answered yet: in flight alone decides.
+		assertThat(pool.policy().choose(members(pool), null, null, pool.now())).isSameAs(b);
+		leaseOn(pool, b);
+		leaseOn(pool, b);
+		assertThat(pool.policy().choose(members(pool), null, null, pool.now())).isSameAs(a);
+		// Once b has a sample, a (no sample) is taken to be as fast as b, then raised to its 1 s of silence.
+		answer(pool, b, Duration.ofMillis(1));
+		assertThat(pool.policy().choose(members(pool), null, null, pool.now())).isSameAs(b);
+	}
+
+	@Test
+	void lastProgressShouldBeTheLaterOfTheLastEndAndTheLastStartWithNothingInFlight() {
+		OutlierDetection outlier = new OutlierDetection(true, 1, Duration.ofSeconds(10), Duration.ofSeconds(40), 50);
+		EndpointPool<String> pool = pool(PEAK_EWMA.withOutlier(outlier), "a:1", "b:1");
+		Endpoint<String> a = pool.endpoint("a:1");
+		Endpoint<String> b = pool.endpoint("b:1");
+		this.ticker.advance(Duration.ofMillis(100));
+		Lease<String> first = leaseOn(pool, a);
+		assertThat(a.lastProgress()).as("0 -> 1").isEqualTo(ms(100));
+		this.ticker.advance(Duration.ofMillis(10));
+		Lease<String> second = leaseOn(pool, a);
+		assertThat(a.lastProgress()).as("1 -> 2: the oldest is older").isEqualTo(ms(100));
+		this.ticker.advance(Duration.ofMillis(10));
+		first.recordSuccess();
+		assertThat(a.lastProgress()).as("an end").isEqualTo(ms(120));
+		this.ticker.advance(Duration.ofMillis(10));
+		// The second request is 20 ms old; the bound says at least 10 ms.
+		assertThat(pool.now() - a.lastProgress()).isEqualTo(ms(10));
+		second.release();
+		assertThat(a.lastProgress()).as("a cancel is an end").isEqualTo(ms(130));
+		// An untracked lease takes no slot, so its start is no mark; its outcome is one (an end only shrinks bounds).
+		this.ticker.advance(Duration.ofMillis(10));
+		Lease<String> untracked = pool.pick(Lease::new, b, false);
+		assertThat(untracked.endpoint()).isSameAs(a);
+		assertThat(a.inFlight()).isZero();
+		assertThat(a.lastProgress()).isEqualTo(ms(130));
+		this.ticker.advance(Duration.ofMillis(10));
+		untracked.recordFailure();
+		assertThat(a.lastProgress()).isEqualTo(ms(150));
+		// That failure ejected a (one failure ejects here); its probe, 10 s later, is a 0 -> 1 like any other lease.
+		assertThat(a.state()).isEqualTo(EndpointState.EJECTED);
+		this.ticker.advance(Duration.ofSeconds(10));
+		Lease<String> probe = pool.pick();
+		assertThat(probe.isProbe()).isTrue();
+		assertThat(probe.endpoint()).isSameAs(a);
+		assertThat(a.lastProgress()).isEqualTo(ms(10_150));
+		this.ticker.advance(Duration.ofMillis(3));
+		probe.recordSuccess();
+		assertThat(a.lastProgress()).isEqualTo(ms(10_153));
+		assertThat(a.inFlight()).isZero();
+		// The failure's 1 s penalty at 150 ms, blended with the probe's 3 ms (from the pick's one clock read).
+		double w = Math.exp(-((ms(10_153) >> 20) - (ms(150) >> 20)) / (ms(10_000) / (double) (1 << 20)));
+		assertThat(millis(a.latencyEstimate())).isCloseTo(1000 * w + 3 * (1 - w), within(0.01));
+	}
+
+	@Test
+	void peakEwmaPickShouldReadTheClockOnceEvenWhileSomethingIsEjected() {
+		OutlierDetection outlier = new OutlierDetection(true, 1, Duration.ofSeconds(10), Duration.ofSeconds(40), 50);
+		EndpointPool<String> pool = pool(PEAK_EWMA.withOutlier(outlier), "a:1", "b:1");
+		Lease<String> failing = leaseOn(pool, pool.endpoint("a:1"));
+		failing.recordFailure();
+		assertThat(pool.endpoint("a:1").state()).isEqualTo(EndpointState.EJECTED);
+		this.clockReads.set(0);
+		for (int i = 0; i < 100; i++) {
+			pool.pick().recordSuccess();
+		}
+		// One read when picking (shared by the look for a due probe, the choice and the lease), one when it ends.
+		assertThat(this.clockReads).hasValue(200);
+	}
+
+	@Test
+	void pickAndCompletionShouldAllocateNothingButTheLease() {
+		java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+		assertThat(threads).isInstanceOf(com.sun.management.ThreadMXBean.class);
+		com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) threads;
+		EndpointPool<String> peakEwma = pool(PEAK_EWMA, "a:1", "b:1", "c:1", "d:1");
+		EndpointPool<String> p2c = pool(PoolSettings.DEFAULTS, "a:1", "b:1", "c:1", "d:1");
+		// Warm up (class loading, the JIT), then count. A lease is 40 bytes (compressed references) and the only
+		// object a pick creates: the silence is arithmetic on two fields, progress a compare-and-set.
+		long[] bytes = new long[2];
+		for (int round = 0; round < 3; round++) {
+			bytes[0] = allocatedPerPick(bean, peakEwma);
+			bytes[1] = allocatedPerPick(bean, p2c);
+		}
+		assertThat(bytes[0]).as("bytes per peak-ewma pick (p2c: %d)", bytes[1]).isLessThanOrEqualTo(48);
+		assertThat(bytes[1]).as("bytes per p2c pick").isLessThanOrEqualTo(48);
+	}
+
+	private long allocatedPerPick(com.sun.management.ThreadMXBean bean, EndpointPool<String> pool) {
+		int picks = 100_000;
+		Duration step = Duration.ofNanos(1_000);
+		List<Lease<String>> pending = List.of(pool.pick(), pool.pick());
+		long before = bean.getCurrentThreadAllocatedBytes();
+		for (int i = 0; i < picks; i++) {
+			Lease<String> lease = pool.pick();
+			this.ticker.advance(step);
+			if ((i & 3) == 0) {
+				lease.release();
+			}
+			else {
+				lease.recordSuccess();
+			}
+		}
+		long after = bean.getCurrentThreadAllocatedBytes();
+		pending.forEach(Lease::release);
+		return (after - before) / picks;
+	}
+
+	private Lease<String> leaseOn(EndpointPool<String> pool, Endpoint<String> endpoint) {
+		Endpoint<String> other = pool.endpoints().stream().filter((e) -> e != endpoint).findFirst().orElseThrow();
+		Lease<String> lease = pool.pick(Lease::new, other, true);
+		assertThat(lease.endpoint()).isSameAs(endpoint);
+		return lease;
+	}
+
+	/**
+	 * A request of the given time through the pool, as a real one would: a lease from now, answered after it.
+	 */
+	private void answer(EndpointPool<String> pool, Endpoint<String> endpoint, Duration elapsed) {
+		Lease<String> lease = leaseOn(pool, endpoint);
+		this.ticker.advance(elapsed);
+		lease.recordSuccess();
+	}
+
+	private static long ms(long millis) {
+		return Duration.ofMillis(millis).toNanos();
 	}
 
 	private void sample(EndpointPool<String> pool, String key, Duration elapsed) {
