@@ -33,7 +33,7 @@ public final class Endpoint<T> {
 	 *
 	 * lastProgress (latency-aware pools only) is the later of the end of the last lease and the start of the last
 	 * lease that found nothing in flight; the pool moves it forward only (a CAS loop), and, when in flight is above
-	 * zero, the oldest request in flight is at least now - lastProgress old (see EndpointPool).
+	 * zero, the oldest request in flight is at least now - lastProgress old (see LeaseTiming).
 	 */
 
 	static final int UP = 0;

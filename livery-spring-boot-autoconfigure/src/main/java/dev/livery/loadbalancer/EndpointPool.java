@@ -44,26 +44,9 @@ public final class EndpointPool<T> {
 	 * after max-ejection-time for a tracked lease (whose every path finishes it), after one ejection time for an
 	 * untracked one (a bare choose whose caller may never report).
 	 *
-	 * Latency. Only for a policy that needsLatency() (peak-ewma) does a pick read the clock, once, before it chooses:
-	 * the policy compares endpoints as of that time (choose with now), and it is the lease's start. The pool reads
-	 * the clock again when the lease ends, to tell the policy how long it took and how it ended; the lease's
-	 * once-only CAS makes that exactly once per lease. Other policies read no clock for it.
-	 *
-	 * Progress (latency-aware pools). Each endpoint's lastProgress is the later of the end of its last lease (of any
-	 * kind: success, failure, cancel, tracked or not) and the start of its last lease taken while nothing was in
-	 * flight (a 0 -> 1, probes included). Whenever in flight is above zero, its oldest request is then at least
-	 * now - lastProgress old: if a request was in flight when the last lease ended it still is (no lease has ended
-	 * since), and it is older; if none was, in flight went 0 -> 1 since, and that lease is still in flight. The
-	 * policy takes that age as a lower bound of the endpoint's latency (its "silence"), as it takes a cancel. A late
-	 * mark only shrinks the bound; a missing or stale one would inflate it, so the orders are these. A completion
-	 * reads the clock and marks progress before it releases its slot. A pick marks its start before it takes the slot
-	 * if it saw nothing in flight, and again after if the slot it took was the first (in flight went 1 -> 0 between
-	 * its look and its increment). A pick's policy reads in flight before lastProgress (and a later lastProgress
-	 * than the one that went with that in flight only shrinks the bound). What remains is skew: a lease that read its
-	 * end before a pick's start but released its slot after that pick's look or increment leaves its end as the mark,
-	 * so the bound can exceed the truth by at most the time between that lease's clock read and its release
-	 * (nanoseconds, unless its thread is descheduled right there). Untracked leases take no slot; their outcomes still
-	 * mark progress (an answer is progress; the mark can only shrink the bound).
+	 * Latency. Only for a policy that needsLatency() (peak-ewma) does a pick read the clock (once, before it
+	 * chooses) and a lease's end read it again; LeaseTiming does that, and keeps each endpoint's progress mark, in
+	 * the order its note gives. Other policies read no clock for it.
 	 *
 	 * The probe schedule (when a pick looks for an expired ejection, and the scan that leases the probe) is
 	 * ProbeSchedule's; every transition here that sets a deadline publishes it there, after its status CAS.
@@ -79,8 +62,8 @@ public final class EndpointPool<T> {
 
 	private final PickPolicy policy;
 
-	/** Whether the policy learns from latency: only then are leases timed. */
-	private final boolean latency;
+	/** The clock reads and progress marks of a latency-aware policy; pass-throughs otherwise. */
+	private final LeaseTiming<T> timing;
 
 	private final OutlierDetection outlier;
 
@@ -138,7 +121,7 @@ public final class EndpointPool<T> {
 		this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
 		this.settings = Objects.requireNonNull(settings, "settings");
 		this.policy = settings.policy().newPolicy(settings);
-		this.latency = this.policy.needsLatency();
+		this.timing = new LeaseTiming<>(this, this.policy);
 		this.outlier = settings.outlier();
 		this.ejections = new EjectionBudget(this.outlier);
 		this.keyFunction = Objects.requireNonNull(keyFunction, "keyFunction");
@@ -472,54 +455,33 @@ public final class EndpointPool<T> {
 
 	private <L extends Lease<T>> @Nullable L pickAmong(Endpoint<T>[] among, Endpoint<T> @Nullable [] candidates,
 			LeaseFactory<T, L> factory, @Nullable Endpoint<T> avoid, @Nullable String key, boolean tracked) {
+		LeaseTiming<T> timing = this.timing;
 		// A latency-aware pick reads the clock once, here: the policy compares as of then, and the lease starts then.
-		long start = this.latency ? now() : 0;
+		long start = timing.pickTime();
 		if (this.ejections.any()) {
-			L probe = this.probes.tryProbe(factory, avoid, tracked, candidates, this.latency ? start : now());
+			L probe = this.probes.tryProbe(factory, avoid, tracked, candidates, timing.isOn() ? start : now());
 			if (probe != null) {
-				return started(probe, start);
+				return timing.started(probe, start);
 			}
 		}
-		Endpoint<T> chosen = choose(among, avoid, key, start);
+		Endpoint<T> chosen = timing.choose(among, avoid, key, start);
 		if (chosen == null && avoid != null) {
-			chosen = choose(among, null, key, start);
+			chosen = timing.choose(among, null, key, start);
 		}
 		if (chosen == null) {
 			return null;
 		}
 		if (tracked) {
-			acquire(chosen, start);
+			timing.acquire(chosen, start);
 		}
-		return started(factory.create(chosen, 0, tracked), start);
-	}
-
-	private @Nullable Endpoint<T> choose(Endpoint<T>[] among, @Nullable Endpoint<T> avoid, @Nullable String key,
-			long now) {
-		return this.latency ? this.policy.choose(among, avoid, key, now) : this.policy.choose(among, avoid, key);
-	}
-
-	private <L extends Lease<T>> L started(L lease, long start) {
-		if (this.latency) {
-			lease.start(start);
-		}
-		return lease;
+		return timing.started(factory.create(chosen, 0, tracked), start);
 	}
 
 	/**
-	 * Take an in-flight slot for a lease that starts at {@code start}; under a latency-aware policy, mark the start
-	 * as progress if nothing was in flight (before the increment if seen before, after it if it was the first).
+	 * Take an in-flight slot for a lease that starts at {@code start} (see LeaseTiming.acquire).
 	 */
 	void acquire(Endpoint<T> endpoint, long start) {
-		if (!this.latency) {
-			endpoint.acquire();
-			return;
-		}
-		if (endpoint.inFlight() == 0) {
-			endpoint.progress(start);
-		}
-		if (endpoint.acquire() == 0) {
-			endpoint.progress(start);
-		}
+		this.timing.acquire(endpoint, start);
 	}
 
 	/**
@@ -541,28 +503,8 @@ public final class EndpointPool<T> {
 
 	// --- outcomes, called by Lease ---
 
-	/**
-	 * End a lease: under a latency-aware policy read the clock and mark progress, then release the slot if the lease
-	 * held one.
-	 * @return the end, in ticks, or 0 if the policy does not need latency (no read)
-	 */
-	private long end(Endpoint<T> endpoint, boolean held) {
-		long end = 0;
-		if (this.latency) {
-			end = now();
-			endpoint.progress(end);
-		}
-		if (held) {
-			endpoint.release();
-		}
-		return end;
-	}
-
 	void onSuccess(Endpoint<T> endpoint, long probeToken, long start, boolean held) {
-		long end = end(endpoint, held);
-		if (this.latency) {
-			this.policy.completed(endpoint, PickPolicy.Outcome.SUCCESS, start, end);
-		}
+		this.timing.end(endpoint, PickPolicy.Outcome.SUCCESS, start, held);
 		endpoint.countSuccess();
 		if (probeToken == 0) {
 			endpoint.resetFailures();
@@ -579,10 +521,7 @@ public final class EndpointPool<T> {
 	}
 
 	void onFailure(Endpoint<T> endpoint, long probeToken, long start, boolean held) {
-		long end = end(endpoint, held);
-		if (this.latency) {
-			this.policy.completed(endpoint, PickPolicy.Outcome.FAILURE, start, end);
-		}
+		this.timing.end(endpoint, PickPolicy.Outcome.FAILURE, start, held);
 		int streak = endpoint.recordFailure();
 		if (!this.outlier.enabled()) {
 			return;
@@ -606,10 +545,7 @@ public final class EndpointPool<T> {
 	}
 
 	void onRelease(Endpoint<T> endpoint, long probeToken, long start) {
-		long end = end(endpoint, true);
-		if (this.latency) {
-			this.policy.completed(endpoint, PickPolicy.Outcome.CANCEL, start, end);
-		}
+		this.timing.end(endpoint, PickPolicy.Outcome.CANCEL, start, true);
 		if (probeToken != 0) {
 			// A cancelled probe proved nothing: the ejection stays, already expired, and the next pick probes.
 			long now = now();

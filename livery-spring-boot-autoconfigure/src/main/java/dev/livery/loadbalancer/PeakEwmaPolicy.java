@@ -35,7 +35,7 @@ public final class PeakEwmaPolicy implements PickPolicy {
 	 * and the decay between then and now is a factor common to both, so comparing them is exact without knowing now.
 	 * With the time (the pool's clock for this pick, read once before choosing and used as the lease's start), an
 	 * endpoint with requests in flight has a silence, now - Endpoint.lastProgress, a lower bound of the age of its
-	 * oldest request in flight (EndpointPool says why, and in what order in flight and lastProgress are written and
+	 * oldest request in flight (LeaseTiming says why, and in what order in flight and lastProgress are written and
 	 * read: in flight first here); each estimate, decayed to now, is raised to at least its silence, as a cancel
 	 * would raise it. A lastProgress newer than the in-flight count read before it, or a mark later than now, only
 	 * shrinks a silence (a negative one counts as none). An endpoint without a sample is taken to be as fast as the
