@@ -1,7 +1,5 @@
 package dev.livery.loadbalancer;
 
-import java.util.concurrent.ThreadLocalRandom;
-
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,75 +12,30 @@ import org.jspecify.annotations.Nullable;
 public final class P2cPolicy implements PickPolicy {
 
 	/*
-	 * Implementation note. Mitzenmacher, "The Power of Two Choices in Randomized Load Balancing". The two choices
-	 * are *distinct*: sampling with replacement, as Envoy does, picks the busier of two endpoints a quarter of the
-	 * time. The fast path draws two indices from one random long, each scaled by multiplication rather than division
-	 * (Lemire), and takes them if both are eligible, which they almost always are; otherwise one pass over the
-	 * members reservoir-samples two eligible ones. Weights enter the comparison only (load = (in flight + 1) /
-	 * effective weight, see Load), as in Envoy's least-request with unequal weights: the draw stays uniform.
+	 * Implementation note. Mitzenmacher, "The Power of Two Choices in Randomized Load Balancing". The draw of two
+	 * distinct eligible endpoints is TwoChoices' (shared with peak-ewma). Weights enter the comparison only (load =
+	 * (in flight + 1) / effective weight, see Load), as in Envoy's least-request with unequal weights: the draw stays
+	 * uniform.
 	 */
+
+	/** Fewer requests in flight for its weight wins. */
+	private static final TwoChoices.Judge BY_LOAD = new TwoChoices.Judge() {
+
+		@Override
+		public <T> Endpoint<T> better(Endpoint<T> a, Endpoint<T> b, boolean tieToA, boolean timed, long now) {
+			int order = Load.compare(a, b);
+			if (order == 0) {
+				return tieToA ? a : b;
+			}
+			return (order < 0) ? a : b;
+		}
+
+	};
 
 	@Override
 	public <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid,
 			@Nullable String key) {
-		int n = members.length;
-		if (avoid == null) {
-			if (n == 1) {
-				Endpoint<T> only = members[0];
-				return only.isEligible() ? only : null;
-			}
-			if (n > 1) {
-				long bits = ThreadLocalRandom.current().nextLong();
-				int i = (int) (((bits >>> 32) * n) >>> 32);
-				int j = (int) (((bits & 0xFFFFFFFFL) * (n - 1)) >>> 32);
-				if (j >= i) {
-					j++;
-				}
-				Endpoint<T> a = members[i];
-				Endpoint<T> b = members[j];
-				if (a.isEligible() && b.isEligible()) {
-					return (Load.compare(b, a) < 0) ? b : a;
-				}
-			}
-		}
-		return sampleTwo(members, avoid);
-	}
-
-	private static <T> @Nullable Endpoint<T> sampleTwo(Endpoint<T>[] members, @Nullable Endpoint<T> avoid) {
-		Endpoint<T> first = null;
-		Endpoint<T> second = null;
-		int seen = 0;
-		ThreadLocalRandom random = ThreadLocalRandom.current();
-		for (Endpoint<T> endpoint : members) {
-			if (endpoint == avoid || !endpoint.isEligible()) {
-				continue;
-			}
-			seen++;
-			if (seen == 1) {
-				first = endpoint;
-			}
-			else if (seen == 2) {
-				second = endpoint;
-			}
-			else {
-				int slot = random.nextInt(seen);
-				if (slot == 0) {
-					first = endpoint;
-				}
-				else if (slot == 1) {
-					second = endpoint;
-				}
-			}
-		}
-		if (second == null) {
-			return first;
-		}
-		int order = Load.compare(second, first);
-		if (order == 0) {
-			// The reservoir keeps array order; break ties at random so that the earlier endpoint is not favoured.
-			return random.nextBoolean() ? first : second;
-		}
-		return (order < 0) ? second : first;
+		return TwoChoices.choose(members, avoid, BY_LOAD, false, 0);
 	}
 
 	@Override

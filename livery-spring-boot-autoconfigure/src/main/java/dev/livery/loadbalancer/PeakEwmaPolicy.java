@@ -1,7 +1,6 @@
 package dev.livery.loadbalancer;
 
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 import org.jspecify.annotations.Nullable;
 
@@ -41,8 +40,7 @@ public final class PeakEwmaPolicy implements PickPolicy {
 	 * shrinks a silence (a negative one counts as none). An endpoint without a sample is taken to be as fast as the
 	 * one it is compared with (before its silence is applied), so such a pair without silence, like a tie, is decided
 	 * on load alone and then at random; two without a sample are decided on load alone. The draw of two distinct
-	 * endpoints is P2cPolicy's (one random long, Lemire's multiply-shift); a tie reuses bit 0 of the same long, which
-	 * neither index depends on in practice (each index is taken from the high bits of its half).
+	 * eligible endpoints is TwoChoices' (shared with P2cPolicy).
 	 *
 	 * The pool reads its clock when it picks (before choose) and when the lease ends (needsLatency), and completed()
 	 * files the sample: a success as itself, a failure as at least the failure penalty, a cancel as a lower bound.
@@ -72,7 +70,7 @@ public final class PeakEwmaPolicy implements PickPolicy {
 	@Override
 	public <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid,
 			@Nullable String key) {
-		return choose(members, avoid, false, 0);
+		return TwoChoices.choose(members, avoid, BY_COST, false, 0);
 	}
 
 	/**
@@ -81,67 +79,18 @@ public final class PeakEwmaPolicy implements PickPolicy {
 	@Override
 	public <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid, @Nullable String key,
 			long now) {
-		return choose(members, avoid, true, now);
+		return TwoChoices.choose(members, avoid, BY_COST, true, now);
 	}
 
-	private static <T> @Nullable Endpoint<T> choose(Endpoint<T>[] members, @Nullable Endpoint<T> avoid, boolean timed,
-			long now) {
-		int n = members.length;
-		if (avoid == null) {
-			if (n == 1) {
-				Endpoint<T> only = members[0];
-				return only.isEligible() ? only : null;
-			}
-			if (n > 1) {
-				long bits = ThreadLocalRandom.current().nextLong();
-				int i = (int) (((bits >>> 32) * n) >>> 32);
-				int j = (int) (((bits & 0xFFFFFFFFL) * (n - 1)) >>> 32);
-				if (j >= i) {
-					j++;
-				}
-				Endpoint<T> a = members[i];
-				Endpoint<T> b = members[j];
-				if (a.isEligible() && b.isEligible()) {
-					return cheaper(a, b, (bits & 1) == 0, timed, now);
-				}
-			}
-		}
-		return sampleTwo(members, avoid, timed, now);
-	}
+	/** The lower cost wins (see cheaper). */
+	private static final TwoChoices.Judge BY_COST = new TwoChoices.Judge() {
 
-	private static <T> @Nullable Endpoint<T> sampleTwo(Endpoint<T>[] members, @Nullable Endpoint<T> avoid,
-			boolean timed, long now) {
-		Endpoint<T> first = null;
-		Endpoint<T> second = null;
-		int seen = 0;
-		ThreadLocalRandom random = ThreadLocalRandom.current();
-		for (Endpoint<T> endpoint : members) {
-			if (endpoint == avoid || !endpoint.isEligible()) {
-				continue;
-			}
-			seen++;
-			if (seen == 1) {
-				first = endpoint;
-			}
-			else if (seen == 2) {
-				second = endpoint;
-			}
-			else {
-				int slot = random.nextInt(seen);
-				if (slot == 0) {
-					first = endpoint;
-				}
-				else if (slot == 1) {
-					second = endpoint;
-				}
-			}
+		@Override
+		public <T> Endpoint<T> better(Endpoint<T> a, Endpoint<T> b, boolean tieToA, boolean timed, long now) {
+			return cheaper(a, b, tieToA, timed, now);
 		}
-		if (second == null) {
-			return first;
-		}
-		// The reservoir keeps array order; a tie goes either way at random so that the earlier one is not favoured.
-		return cheaper(first, second, random.nextBoolean(), timed, now);
-	}
+
+	};
 
 	private static <T> Endpoint<T> cheaper(Endpoint<T> a, Endpoint<T> b, boolean tieToA, boolean timed, long now) {
 		// In flight before lastProgress (silence): see the implementation note.
