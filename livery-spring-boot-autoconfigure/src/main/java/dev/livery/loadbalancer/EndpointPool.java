@@ -40,9 +40,10 @@ public final class EndpointPool<T> {
 	 * max-ejection-percent of the endpoints that are not drained are out at once (one endpoint is always
 	 * ejectable; EjectionBudget). Reinstatement follows Finagle's failure accrual and Linkerd: once an ejection
 	 * expires, exactly one pick wins the CAS EJECTED -> PROBING, and only its outcome reinstates (PROBING -> UP) or
-	 * ejects again (PROBING -> EJECTED, longer). Nobody else is sent to a PROBING endpoint until the probe answers. A probe lease can only be lost by a caller that never reports back, so it lapses late:
-	 * after max-ejection-time for a tracked lease (whose every path finishes it), after one ejection time for an
-	 * untracked one (a bare choose whose caller may never report).
+	 * ejects again (PROBING -> EJECTED, longer). Nobody else is sent to a PROBING endpoint until the probe answers.
+	 * A probe lease can only be lost by a caller that never reports back, so it lapses late: after max-ejection-time
+	 * for a tracked lease (whose every path finishes it), after one ejection time for an untracked one (a bare choose
+	 * whose caller may never report).
 	 *
 	 * Latency. Only for a policy that needsLatency() (peak-ewma) does a pick read the clock (once, before it
 	 * chooses) and a lease's end read it again; LeaseTiming does that, and keeps each endpoint's progress mark, in

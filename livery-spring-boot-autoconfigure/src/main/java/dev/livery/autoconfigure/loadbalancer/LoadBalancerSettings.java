@@ -29,8 +29,9 @@ import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
  * <p>
  * <b>Adding settings.</b> This class is the one place. A group, say {@code livery.loadbalancer.slow-start.*}: a
  * public static nested class that extends {@code Group} (or, for a large one, a public class of its own in this
- * package, such as {@link SlowStartProperties}, whose field here is {@code @NestedConfigurationProperty}), with its fields (one line of javadoc each, stating the
- * bounds of a {@code Duration}; the default in the initialiser), getters and setters, and its checks in
+ * package, such as {@link SlowStartProperties}, whose field here is {@code @NestedConfigurationProperty}), with its
+ * fields (one line of javadoc each, stating the bounds of a {@code Duration}; the default in the initialiser), getters
+ * and setters, and its checks in
  * {@code validate(SettingsCheck)}; then a {@code final} field holding one, with a getter, here. A single setting: a
  * field with accessors here and its check in {@link #validate(String)}. Nothing else: the copy of the defaults for
  * each client, binding the client over it, checking the defaults and every configured client at start-up (naming
