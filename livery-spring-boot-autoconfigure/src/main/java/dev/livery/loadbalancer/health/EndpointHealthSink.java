@@ -27,8 +27,8 @@ public interface EndpointHealthSink {
 	/**
 	 * The endpoint's serving watch stream said something, or turned out not to exist.
 	 * @param status the status name received ({@code SERVING}, {@code NOT_SERVING}, ...), or {@code null} when the
-	 * endpoint does not speak the protocol (its watch path answered 4xx, or it refused the connection before ever
-	 * answering), which counts as healthy
+	 * endpoint does not speak the protocol (before ever answering, its watch path answered 4xx or 501 or it refused
+	 * the connection; at any time, the path answered 404, 405 or 501), which counts as healthy
 	 * @param healthy whether the endpoint may be sent traffic: only {@code SERVING} and {@code null} are healthy
 	 */
 	void servingStatus(@Nullable String status, boolean healthy);

@@ -42,9 +42,10 @@ public final class ServingWatch {
 	 * Reopening follows gRPC's client-side health checking (A17): exponential backoff from reconnect-backoff,
 	 * doubling up to max-reconnect-backoff, reset by any line received, jittered ±20 % so that a fleet of clients does
 	 * not reconnect in step. While a stream is down the last status stands, so a backend that said NOT_SERVING and
-	 * then stopped stays out. An endpoint that does not speak the protocol - its watch path answers 4xx or 501, or it
-	 * refuses the connection before ever answering - is healthy (nothing says otherwise) and asked again only after
-	 * max-reconnect-backoff.
+	 * then stopped stays out. An endpoint that does not speak the protocol is healthy (nothing says otherwise) and
+	 * asked again only after max-reconnect-backoff: before it ever answered, its watch path answers 4xx or 501 or it
+	 * refuses the connection; once it has answered, only 404, 405 or 501 (no such stream: what runs there now does
+	 * not serve it) - a proxy's 403, 408 or 429 after an answer is a stream that is down, and the last status stands.
 	 *
 	 * As in ActiveHealthCheck, whatever is pending (the open stream or the timer of the next attempt) sits in one
 	 * Disposable.Swap that stop() disposes; disposing the stream cancels the JDK client's body subscription and its
@@ -238,7 +239,7 @@ public final class ServingWatch {
 			return;
 		}
 		long delay;
-		if (isNotSpeaking(failure) || (!this.answered && isRefused(failure))) {
+		if (doesNotSpeak(failure)) {
 			this.status = null;
 			this.sink.servingStatus(null, true);
 			delay = this.maxBackoffNanos;
@@ -262,12 +263,18 @@ public final class ServingWatch {
 		}
 	}
 
-	private static boolean isNotSpeaking(@Nullable Throwable failure) {
+	/**
+	 * Whether the endpoint does not speak the protocol. Before it has ever answered: any 4xx or 501, or a refused
+	 * connection. After: only an answer that there is no such stream (404, 405, 501), which means whatever runs at the
+	 * address now does not serve it; anything else (a proxy's 403, 408 or 429, a refused connection) is a stream that
+	 * is down, and the last status stands.
+	 */
+	private boolean doesNotSpeak(@Nullable Throwable failure) {
 		if (failure instanceof StatusException status) {
 			int code = status.code;
-			return (code >= 400 && code < 500) || code == 501;
+			return code == 404 || code == 405 || code == 501 || (!this.answered && code >= 400 && code < 500);
 		}
-		return false;
+		return !this.answered && isRefused(failure);
 	}
 
 	private static boolean isRefused(@Nullable Throwable failure) {

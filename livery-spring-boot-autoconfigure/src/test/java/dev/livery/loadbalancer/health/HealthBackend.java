@@ -40,7 +40,8 @@ public final class HealthBackend implements AutoCloseable {
 
 	private volatile Health health = Health.UP;
 
-	private volatile boolean watchSupported = true;
+	/** What the watch path answers instead of a stream, or 0 for a stream. */
+	private volatile int watchRefusal;
 
 	private volatile Duration delay = Duration.ZERO;
 
@@ -81,8 +82,9 @@ public final class HealthBackend implements AutoCloseable {
 			};
 		}
 		if (path.startsWith("livery/serving/watch")) {
-			if (!this.watchSupported) {
-				return response.status(404).send();
+			int refusal = this.watchRefusal;
+			if (refusal != 0) {
+				return response.status(refusal).send();
 			}
 			Flux<String> events = Flux.merge(this.statuses.asFlux().map((status) -> "event:status\ndata:" + status + "\n\n"),
 					this.comments.asFlux().map((comment) -> ":" + comment + "\n\n"))
@@ -138,7 +140,16 @@ public final class HealthBackend implements AutoCloseable {
 	}
 
 	public HealthBackend watchSupported(boolean supported) {
-		this.watchSupported = supported;
+		return watchAnswers(supported ? 0 : 404);
+	}
+
+	/**
+	 * Answer the watch path with this status code instead of a stream.
+	 * @param status the status code, or 0 to serve the stream again
+	 * @return this backend
+	 */
+	public HealthBackend watchAnswers(int status) {
+		this.watchRefusal = status;
 		return this;
 	}
 

@@ -136,6 +136,37 @@ class ServingWatchTests {
 	}
 
 	@Test
+	void afterAnAnswerOtherRefusalsLeaveTheLastStatusButNoSuchStreamMeansTheProtocolIsGone() {
+		this.watch = start(ServingWatchSettings.DEFAULTS, this.backend.target());
+		awaitStatus("SERVING");
+		this.backend.status("NOT_SERVING");
+		awaitStatus("NOT_SERVING");
+		// A proxy in front of the instance refuses the reconnects (429, then 403): the instance said NOT_SERVING, and
+		// that stands, with the usual doubling backoff.
+		this.backend.watchAnswers(429);
+		this.backend.endStreams();
+		await().atMost(WAIT).until(() -> this.watch.state() == State.WAITING);
+		assertWaitAbout(1);
+		long[] expected = { 2, 4 };
+		for (int i = 0; i < expected.length; i++) {
+			this.backend.watchAnswers((i == 0) ? 429 : 403);
+			int attempts = this.watch.attempts();
+			this.time.advanceTimeBy(Duration.ofNanos(this.watch.lastDelayNanos()));
+			assertThat(this.watch.attempts()).isEqualTo(attempts + 1);
+			await().atMost(WAIT).until(() -> this.watch.state() == State.WAITING);
+			assertWaitAbout(expected[i]);
+			assertThat(this.sink.healthy).isFalse();
+			assertThat(this.watch.status()).isEqualTo("NOT_SERVING");
+		}
+		// The address now answers that it has no such stream: whatever runs there does not speak the protocol.
+		this.backend.watchAnswers(404);
+		this.time.advanceTimeBy(Duration.ofNanos(this.watch.lastDelayNanos()));
+		await().atMost(WAIT).until(() -> this.sink.healthy && this.watch.state() == State.WAITING);
+		assertThat(this.watch.status()).isNull();
+		assertThat(this.watch.lastDelayNanos()).isGreaterThanOrEqualTo(Duration.ofSeconds(24).toNanos());
+	}
+
+	@Test
 	void silentStreamIsTakenForDeadAfterTheIdleTimeoutButHeartbeatsKeepItOpen() {
 		this.watch = start(ServingWatchSettings.DEFAULTS, this.backend.target());
 		awaitStatus("SERVING");
