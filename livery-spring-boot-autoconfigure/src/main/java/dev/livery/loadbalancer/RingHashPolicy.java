@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
  * Consistent hashing of a request's key onto a ring of virtual nodes (Karger's ring hash): requests with the same
  * key go to the same endpoint while it is eligible. An endpoint that is not eligible (ejected, drained, unhealthy)
  * is skipped for the next distinct endpoint on the ring, so only its keys move, and they move back when it returns.
- * Requests without a key are balanced by {@link P2cPolicy power of two choices}.
+ * Requests without a key are balanced by {@link P2cPolicy power of two choices}. An endpoint that ramps up (slow
+ * start) takes only that share of its keys, always the same ones, and more as it ramps; the others go on to the next
+ * distinct endpoint meanwhile.
  *
  * <p>The ring depends only on the set of endpoint keys ({@code host:port}) and weights, never on the order
  * discovery lists them in, so every client that sees the same members sends a key to the same endpoint; an endpoint
@@ -31,6 +33,13 @@ public final class RingHashPolicy implements PickPolicy {
 	 * unless most endpoints are out; after a bounded walk the members are checked once for anything acceptable before
 	 * the walk goes all the way round, so a pick with nothing to find costs O(members), not O(ring).
 	 * Karger's ring rather than Maglev: Maglev's table rebuild moves keys between endpoints that stay.
+	 *
+	 * Slow start. The ring holds full weights (a ring rebuilt as weights ramp would move keys between endpoints that
+	 * stay). Instead, an endpoint whose ramp factor is r < 1 takes a key only if the key's second hash, uniform in
+	 * [0, 1) and independent of where the key lands, is below r: the share r of its keys, the same keys on every
+	 * pick and every client with the same factor, a set that only grows as r rises. The others walk on as if it were
+	 * not eligible. If every acceptable endpoint is ramping and declines, the first of them takes the key after all.
+	 * Only picks read the ramp: select() gives the key's replicas by the ring alone.
 	 */
 
 	/** Virtual nodes per unit of weight unless configured: max ÷ mean share ≤ 1.17 over 2,000 sets of 10. */
@@ -96,34 +105,66 @@ public final class RingHashPolicy implements PickPolicy {
 		Ring ring = this.ring;
 		HashRing<Endpoint<?>> hashRing = ring.hashRing;
 		int size = hashRing.size();
-		int start = hashRing.locate(HashRing.hash(key));
+		long hash = HashRing.hash(key);
+		int start = hashRing.locate(hash);
 		if (start < 0) {
 			return null;
 		}
 		Endpoint<?>[] subset = (ring.members == members) ? null : members;
+		Endpoint<?> declined = null;
 		int shortWalk = Math.min(size, 4 * hashRing.elementCount() + 16);
 		for (int k = 0; k < shortWalk; k++) {
 			Endpoint<?> endpoint = hashRing.element(hashRing.ownerAt(wrap(start + k, size)));
 			if (acceptable(endpoint, avoid, subset)) {
-				return (Endpoint<T>) endpoint;
+				if (takesKey(endpoint, hash)) {
+					return (Endpoint<T>) endpoint;
+				}
+				declined = (declined != null) ? declined : endpoint;
 			}
 		}
 		if (shortWalk == size || !anyAcceptable(members, avoid)) {
-			return null;
+			return (Endpoint<T>) declined;
 		}
 		for (int k = shortWalk; k < size; k++) {
 			Endpoint<?> endpoint = hashRing.element(hashRing.ownerAt(wrap(start + k, size)));
 			if (acceptable(endpoint, avoid, subset)) {
-				return (Endpoint<T>) endpoint;
+				if (takesKey(endpoint, hash)) {
+					return (Endpoint<T>) endpoint;
+				}
+				declined = (declined != null) ? declined : endpoint;
 			}
 		}
-		return null;
+		return (Endpoint<T>) declined;
+	}
+
+	/**
+	 * Whether the endpoint takes a key with this hash: always, unless it is ramping up; then if the key's second
+	 * hash falls below its ramp factor.
+	 */
+	private static boolean takesKey(Endpoint<?> endpoint, long hash) {
+		double ramp = endpoint.rampUp();
+		return ramp >= 1.0 || rampPosition(hash) < ramp;
+	}
+
+	/**
+	 * Return a key's place in [0, 1) among the keys a ramping endpoint takes: the key's hash through the SplitMix64
+	 * finaliser (Steele, Lea and Flood, 2014), so that it does not depend on where the key lands on the ring.
+	 * @param hash the key's hash
+	 * @return a value in [0, 1)
+	 */
+	static double rampPosition(long hash) {
+		long z = hash + 0x9E3779B97F4A7C15L;
+		z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E9B9L;
+		z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+		z ^= (z >>> 31);
+		return (z >>> 11) * 0x1.0p-53;
 	}
 
 	/**
 	 * Return the key's endpoint and its successors on the ring, up to {@code count} distinct eligible ones: the
-	 * first is where a request with this key goes, the rest are the next distinct endpoints going round, the same
-	 * on every client with the same members. Without a key, a weighted random selection.
+	 * first is where a request with this key goes (unless it is ramping up and does not take the key yet), the rest
+	 * are the next distinct endpoints going round, the same on every client with the same members. Without a key, a
+	 * weighted random selection.
 	 */
 	@Override
 	@SuppressWarnings("unchecked")

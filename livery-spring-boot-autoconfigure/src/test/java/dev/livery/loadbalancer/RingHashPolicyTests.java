@@ -97,6 +97,51 @@ class RingHashPolicyTests {
 	}
 
 	@Test
+	void rampingEndpointShouldTakeItsShareOfItsKeysAlwaysTheSameOnesAndMoreAsItRamps() {
+		Endpoint<String>[] members = ten();
+		RingHashPolicy policy = policy(members);
+		List<String> full = route(policy, members);
+		Endpoint<String> ramping = members[3];
+		int own = Collections.frequency(full, ramping.key());
+		Set<Integer> previous = new HashSet<>();
+		for (double factor : new double[] { 0.1, 0.5, 0.9 }) {
+			ramping.startRamp(0, factor);
+			List<String> during = route(policy, members);
+			assertThat(route(policy, members)).as("the same keys on every pick").isEqualTo(during);
+			Set<Integer> taken = new HashSet<>();
+			for (int k = 0; k < KEYS; k++) {
+				if (!full.get(k).equals(during.get(k))) {
+					assertThat(full.get(k)).as("only its keys move").isEqualTo(ramping.key());
+					assertThat(during.get(k)).as("to the next distinct endpoint")
+						.isEqualTo(policy.select(members, "user-" + k, 2).get(1).key());
+				}
+				else if (full.get(k).equals(ramping.key())) {
+					taken.add(k);
+				}
+			}
+			assertThat(taken).as("a set that only grows").containsAll(previous);
+			// Each of its keys stays with probability factor: binomial, 5 sigma either side.
+			double sigma = Math.sqrt(own * factor * (1 - factor));
+			assertThat((double) taken.size()).as("keys kept at %s", factor)
+				.isBetween(own * factor - 5 * sigma, own * factor + 5 * sigma);
+			previous = taken;
+		}
+		ramping.ramp(0, 1.0);
+		assertThat(route(policy, members)).isEqualTo(full);
+	}
+
+	@Test
+	void rampingEndpointShouldTakeEveryKeyWhenNothingElseIsEligible() {
+		Endpoint<String>[] members = this.endpoints.of("a:1", "b:1");
+		RingHashPolicy policy = policy(members);
+		TestEndpoints.eject(members[0]);
+		members[1].startRamp(0, 0.01);
+		for (int k = 0; k < 200; k++) {
+			assertThat(policy.choose(members, null, "user-" + k)).isSameAs(members[1]);
+		}
+	}
+
+	@Test
 	void avoidedEndpointShouldPassTheKeyToTheNextDistinctOne() {
 		Endpoint<String>[] members = ten();
 		RingHashPolicy policy = policy(members);
