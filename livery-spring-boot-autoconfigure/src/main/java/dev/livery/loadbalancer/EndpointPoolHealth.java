@@ -193,6 +193,10 @@ public final class EndpointPoolHealth<T> {
 		return false;
 	}
 
+	/**
+	 * Whether fewer than panic-threshold percent of the endpoints that are not drained are UP and healthy. The
+	 * leased probe's endpoint does not count: it is on trial, and counting it would flip panic with every probe.
+	 */
 	private boolean inPanic() {
 		int serving = 0;
 		int eligible = 0;

@@ -176,8 +176,9 @@ class ConfigurationReferenceTests {
 		if (property.get("deprecation") != null) {
 			description = "**Deprecated.** " + description;
 		}
-		return "| `" + name + "` | `" + type((String) property.get("type")) + "` | " + value(property.get("defaultValue"))
-				+ " | " + cell(description) + " |\n";
+		String type = (String) property.get("type");
+		return "| `" + name + "` | `" + type(type) + "` | " + value(property.get("defaultValue"), type) + " | "
+				+ cell(description) + " |\n";
 	}
 
 	private static final Pattern QUALIFIED = Pattern
@@ -196,12 +197,19 @@ class ConfigurationReferenceTests {
 		return simple.toString().replace(",", ", ");
 	}
 
-	private static String value(Object value) {
+	private static String value(Object value, String type) {
+		if (value instanceof Number number && ("java.lang.Double".equals(type) || "double".equals(type))) {
+			// The metadata writes 1.0 as 1; a Double default reads as one.
+			return "`" + number.doubleValue() + "`";
+		}
 		if (value == null) {
 			return "";
 		}
 		if (value instanceof List<?> list) {
 			return "`" + list.stream().map(String::valueOf).collect(Collectors.joining(", ")) + "`";
+		}
+		if ("".equals(value)) {
+			return "empty";
 		}
 		return "`" + value + "`";
 	}
