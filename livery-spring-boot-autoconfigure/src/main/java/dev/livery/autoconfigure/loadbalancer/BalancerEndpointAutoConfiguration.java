@@ -23,6 +23,9 @@ import org.springframework.context.annotation.Conditional;
 @ConditionalOnAvailableEndpoint(BalancerEndpoint.class)
 public final class BalancerEndpointAutoConfiguration {
 
+	BalancerEndpointAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	BalancerEndpoint balancerEndpoint(EndpointPools<ServiceInstance> pools) {

@@ -44,6 +44,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 		LoadBalancerHealthConfiguration.class })
 public final class LiveryLoadBalancerAutoConfiguration {
 
+	LiveryLoadBalancerAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	Ticker liveryTicker() {

@@ -21,6 +21,9 @@ import org.springframework.context.annotation.Conditional;
 @Conditional(OnServiceInstancePoolsCondition.class)
 public final class LoadBalancerMetricsAutoConfiguration {
 
+	LoadBalancerMetricsAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	LoadBalancerMetrics liveryLoadBalancerMetrics(EndpointPools<ServiceInstance> pools) {

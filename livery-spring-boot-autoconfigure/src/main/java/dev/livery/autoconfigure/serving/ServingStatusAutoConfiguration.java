@@ -31,6 +31,9 @@ import org.springframework.context.annotation.Import;
 		ServingStatusWebFluxConfiguration.class })
 public final class ServingStatusAutoConfiguration {
 
+	ServingStatusAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	ServingStatusStore servingStatusStore(ServingStatusProperties properties) {

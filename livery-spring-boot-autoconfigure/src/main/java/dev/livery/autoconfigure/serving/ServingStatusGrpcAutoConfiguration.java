@@ -38,6 +38,9 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(name = "spring.grpc.server.health.enabled", havingValue = "false", matchIfMissing = true)
 public final class ServingStatusGrpcAutoConfiguration {
 
+	ServingStatusGrpcAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	ServingStatusHealthService servingStatusHealthService(ServingStatusStore store) {

@@ -24,6 +24,9 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean({ ServingStatusStore.class, MeterRegistry.class })
 public final class ServingStatusMetricsAutoConfiguration {
 
+	ServingStatusMetricsAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	ServingStatusMeterBinder servingStatusMeterBinder(ServingStatusStore store) {
