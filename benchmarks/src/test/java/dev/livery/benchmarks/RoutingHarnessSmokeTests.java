@@ -23,10 +23,10 @@ class RoutingHarnessSmokeTests {
 
 	@Test
 	void everyBalancerShouldAccountForEveryRequestAndPeakEwmaShouldAvoidTheFailingBackend() throws Exception {
-		// A 10 s failure penalty: a cold JVM on a shared machine can make healthy answers take a good part of the
-		// default 1 s, which is the benchmark's business, not this test's.
+		// A 10 s failure penalty and a 5 s caller timeout: a cold JVM on a shared machine can make healthy answers
+		// take a good part of the default 1 s, or stall for longer, which is the benchmark's business, not this test's.
 		Options options = Options.parse(new String[] { "--scenarios=healthy,fast-failing", "--loads=open:300",
-				"--duration=2s", "--min-requests=0", "--warmup=1s",
+				"--duration=2s", "--min-requests=0", "--warmup=1s", "--caller-timeout=5s",
 				"--property=livery.loadbalancer.latency.failure-penalty=10s" });
 		RoutingHarness harness = new RoutingHarness(options, new PrintStream(OutputStream.nullOutputStream()));
 		List<Result> results = harness.runAll(options);

@@ -175,9 +175,10 @@ public final class ActiveHealthCheck {
 			return;
 		}
 		int current = success ? this.score.recordSuccess() : this.score.recordFailure();
-		this.completed.incrementAndGet();
 		this.sink.healthCheck(success);
 		report(current);
+		// Counted last, so that whoever sees the count also sees the check's score, health and metric.
+		this.completed.incrementAndGet();
 		long jitter = (long) ((ThreadLocalRandom.current().nextDouble() - 0.5) * this.intervalNanos / 5);
 		schedule(this.intervalNanos + jitter);
 	}

@@ -314,6 +314,9 @@ class LoadBalancerSoakTests {
 				.block(Duration.ofSeconds(10));
 		}
 
+		/** Whether the previous sample saw more endpoints out than the budget allows. */
+		private boolean overBudget;
+
 		private void sample() {
 			int budget = Math.max(1, BACKENDS * MAX_EJECTION_PERCENT / 100);
 			while (this.sampling) {
@@ -341,9 +344,18 @@ class LoadBalancerSoakTests {
 						}
 					}
 					if (members > 0) {
-						double share = (double) out / members;
-						this.maxEjectedShare = Math.max(this.maxEjectedShare, share);
-						assertThat(out).as("endpoints ejected at once, budget %d", budget).isLessThanOrEqualTo(budget);
+						if (out > budget && !this.overBudget) {
+							// The states are read one after the other, not at one instant: an endpoint reinstated
+							// after its read and another ejected before its read look like one too many out. A real
+							// breach lasts at least an ejection time, so it is still there at the next sample.
+							this.overBudget = true;
+						}
+						else {
+							assertThat(out).as("endpoints ejected at once, budget %d, in two samples in a row", budget)
+								.isLessThanOrEqualTo(budget);
+							this.overBudget = false;
+							this.maxEjectedShare = Math.max(this.maxEjectedShare, (double) out / members);
+						}
 					}
 					this.samples.incrementAndGet();
 				}

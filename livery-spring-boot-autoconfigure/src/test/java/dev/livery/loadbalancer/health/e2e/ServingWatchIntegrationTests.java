@@ -36,7 +36,7 @@ class ServingWatchIntegrationTests {
 	@BeforeAll
 	static void start() {
 		for (int i = 1; i <= 3; i++) {
-			backends.add(LiveryBackend.start("backend-" + i, "livery.serving.shutdown-drain-time=1s"));
+			backends.add(LiveryBackend.start("backend-" + i, "livery.serving.shutdown-drain-time=2s"));
 		}
 		client = HealthClient.builder()
 			.instances(SERVICE, backends.stream().map(LiveryBackend::uri).toList())
