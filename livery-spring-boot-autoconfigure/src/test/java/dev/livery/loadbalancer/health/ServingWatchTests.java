@@ -115,15 +115,8 @@ class ServingWatchTests {
 		await().atMost(WAIT).until(() -> this.watch.state() == State.WAITING);
 		this.backend.close();
 		assertWaitAbout(1);
-		long[] expected = { 2, 4, 8, 16, 30, 30 };
-		for (long seconds : expected) {
-			int attempts = this.watch.attempts();
-			this.time.advanceTimeBy(Duration.ofNanos(this.watch.lastDelayNanos()));
-			assertThat(this.watch.attempts()).isEqualTo(attempts + 1);
-			await().atMost(WAIT).until(() -> this.watch.state() == State.WAITING);
-			assertWaitAbout(seconds);
-			assertThat(this.sink.healthy).isFalse();
-			assertThat(this.watch.status()).isEqualTo("NOT_SERVING");
+		for (long seconds : new long[] { 2, 4, 8, 16, 30, 30 }) {
+			nextAttemptFailsAndNotServingStands(seconds);
 		}
 		// Back on the same port: the next attempt finds it, and any line resets the backoff.
 		this.backend = new HealthBackend("b", port);
@@ -147,17 +140,9 @@ class ServingWatchTests {
 		this.backend.endStreams();
 		await().atMost(WAIT).until(() -> this.watch.state() == State.WAITING);
 		assertWaitAbout(1);
-		long[] expected = { 2, 4 };
-		for (int i = 0; i < expected.length; i++) {
-			this.backend.watchAnswers((i == 0) ? 429 : 403);
-			int attempts = this.watch.attempts();
-			this.time.advanceTimeBy(Duration.ofNanos(this.watch.lastDelayNanos()));
-			assertThat(this.watch.attempts()).isEqualTo(attempts + 1);
-			await().atMost(WAIT).until(() -> this.watch.state() == State.WAITING);
-			assertWaitAbout(expected[i]);
-			assertThat(this.sink.healthy).isFalse();
-			assertThat(this.watch.status()).isEqualTo("NOT_SERVING");
-		}
+		nextAttemptFailsAndNotServingStands(2);
+		this.backend.watchAnswers(403);
+		nextAttemptFailsAndNotServingStands(4);
 		// The address now answers that it has no such stream: whatever runs there does not speak the protocol.
 		this.backend.watchAnswers(404);
 		this.time.advanceTimeBy(Duration.ofNanos(this.watch.lastDelayNanos()));
@@ -220,6 +205,20 @@ class ServingWatchTests {
 
 	private void awaitStatus(String status) {
 		await().pollInterval(Duration.ofMillis(5)).atMost(WAIT).until(() -> status.equals(this.sink.status));
+	}
+
+	/**
+	 * Let the wait before the next attempt pass: that attempt fails, the watch waits again, about {@code seconds}, and
+	 * the NOT_SERVING it heard last still stands.
+	 */
+	private void nextAttemptFailsAndNotServingStands(long seconds) {
+		int attempts = this.watch.attempts();
+		this.time.advanceTimeBy(Duration.ofNanos(this.watch.lastDelayNanos()));
+		assertThat(this.watch.attempts()).isEqualTo(attempts + 1);
+		await().atMost(WAIT).until(() -> this.watch.state() == State.WAITING);
+		assertWaitAbout(seconds);
+		assertThat(this.sink.healthy).isFalse();
+		assertThat(this.watch.status()).isEqualTo("NOT_SERVING");
 	}
 
 	private void assertWaitAbout(long seconds) {
