@@ -112,20 +112,11 @@ public final class RingHashPolicy implements PickPolicy {
 		}
 		Endpoint<?>[] subset = (ring.members == members) ? null : members;
 		Endpoint<?> declined = null;
-		int shortWalk = Math.min(size, 4 * hashRing.elementCount() + 16);
-		for (int k = 0; k < shortWalk; k++) {
-			Endpoint<?> endpoint = hashRing.element(hashRing.ownerAt(wrap(start + k, size)));
-			if (acceptable(endpoint, avoid, subset)) {
-				if (takesKey(endpoint, hash)) {
-					return (Endpoint<T>) endpoint;
-				}
-				declined = (declined != null) ? declined : endpoint;
+		int shortWalk = 4 * hashRing.elementCount() + 16;
+		for (int k = 0; k < size; k++) {
+			if (k == shortWalk && !anyAcceptable(members, avoid)) {
+				break;
 			}
-		}
-		if (shortWalk == size || !anyAcceptable(members, avoid)) {
-			return (Endpoint<T>) declined;
-		}
-		for (int k = shortWalk; k < size; k++) {
 			Endpoint<?> endpoint = hashRing.element(hashRing.ownerAt(wrap(start + k, size)));
 			if (acceptable(endpoint, avoid, subset)) {
 				if (takesKey(endpoint, hash)) {
